@@ -1,0 +1,19 @@
+# cmake --install: the headers, and a package that find_package(kvfs) finds.
+include(CMakePackageConfigHelpers)
+
+install(TARGETS kvfs EXPORT kvfsTargets)
+install(DIRECTORY "${PROJECT_SOURCE_DIR}/include/kvfs" DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
+
+set(KVFS_CONFIG_DIR "${CMAKE_INSTALL_DATADIR}/cmake/kvfs")
+install(EXPORT kvfsTargets NAMESPACE kvfs:: DESTINATION "${KVFS_CONFIG_DIR}")
+
+configure_package_config_file("${PROJECT_SOURCE_DIR}/cmake/kvfsConfig.cmake.in"
+  "${PROJECT_BINARY_DIR}/kvfsConfig.cmake"
+  INSTALL_DESTINATION "${KVFS_CONFIG_DIR}")
+write_basic_package_version_file("${PROJECT_BINARY_DIR}/kvfsConfigVersion.cmake"
+  COMPATIBILITY SameMinorVersion ARCH_INDEPENDENT)
+install(FILES
+  "${PROJECT_BINARY_DIR}/kvfsConfig.cmake"
+  "${PROJECT_BINARY_DIR}/kvfsConfigVersion.cmake"
+  "${PROJECT_SOURCE_DIR}/cmake/kvfsDependencies.cmake"
+  DESTINATION "${KVFS_CONFIG_DIR}")

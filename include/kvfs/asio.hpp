@@ -1,0 +1,115 @@
+// kvfs/asio.hpp - kvfs and standalone Asio: descriptors as Asio streams, and
+// the sendmsg/recvmsg policy every Asio stream-socket protocol shares.
+//
+// Include it to pass a descriptor of any file system to asio::read,
+// asio::write and the other composed operations (a descriptor's read_some
+// reports end of file as asio::error::eof, which needs this header).
+// <kvfs/tcp.hpp> includes it.
+#pragma once
+
+#include <kvfs/descriptor.hpp>
+#include <kvfs/trace.hpp>
+
+#include <asio/buffer.hpp>
+#include <asio/error.hpp>
+#include <asio/socket_base.hpp>
+
+#include <array>
+#include <cerrno>
+#include <cstddef>
+#include <span>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <system_error>
+
+namespace kvfs {
+
+namespace detail {
+
+template <class Buffers>
+struct asio_bridge {
+  static std::error_code eof() noexcept { return asio::error::eof; }
+};
+
+/// An Asio error as the kernel would return it: end of stream is 0 bytes,
+/// a system error (Asio has a category of its own for errno values) -errno.
+inline ssize_t kernel_result(std::size_t transferred, const std::error_code& ec) noexcept {
+  if (!ec) return static_cast<ssize_t>(transferred);
+  if (ec == asio::error::eof) return 0;
+  if (ec.category() == asio::error::get_system_category() || ec.category() == std::system_category()) {
+    return -ec.value();
+  }
+  return -EIO;
+}
+
+/// The same error in std::system_category, as every other kvfs error is.
+inline std::error_code to_system_error(const std::error_code& ec) noexcept {
+  const ssize_t result = kernel_result(0, ec);
+  return result < 0 ? std::error_code(static_cast<int>(-result), std::system_category()) : std::error_code();
+}
+
+template <class Buffer, class Iovecs>
+std::span<const Buffer> to_asio_buffers(Iovecs iov, std::array<Buffer, max_gathered_buffers>& out) noexcept {
+  const std::size_t count = iov.size() < out.size() ? iov.size() : out.size();
+  for (std::size_t i = 0; i < count; ++i) out[i] = Buffer(iov[i].iov_base, iov[i].iov_len);
+  return {out.data(), count};
+}
+
+}  // namespace detail
+
+/// proto_ops for an Asio stream socket (asio::ip::tcp::socket,
+/// asio::local::stream_protocol::socket): sendmsg is Asio's send, with the
+/// single-buffer case kept on send(2) and a sequence on sendmsg(2).
+template <class AsioSocket>
+struct asio_stream_proto {
+  using sock_type = AsioSocket;
+
+  template <class Trace>
+  static ssize_t sendmsg(sock_type& sk, std::span<const ::iovec> iov, int flags, Trace& trace) {
+    std::error_code ec;
+    std::size_t sent = 0;
+    if (iov.size() == 1) {
+      trace.step("asio send");
+      sent = sk.send(asio::const_buffer(iov[0].iov_base, iov[0].iov_len), flags, ec);
+    } else {
+      trace.step("asio sendmsg");
+      std::array<asio::const_buffer, detail::max_gathered_buffers> buffers;
+      sent = sk.send(detail::to_asio_buffers(iov, buffers), flags, ec);
+    }
+    return detail::kernel_result(sent, ec);
+  }
+
+  template <class Trace>
+  static ssize_t recvmsg(sock_type& sk, std::span<const ::iovec> iov, int flags, Trace& trace) {
+    std::error_code ec;
+    std::size_t received = 0;
+    if (iov.size() == 1) {
+      trace.step("asio recv");
+      received = sk.receive(asio::mutable_buffer(iov[0].iov_base, iov[0].iov_len), flags, ec);
+    } else {
+      trace.step("asio recvmsg");
+      std::array<asio::mutable_buffer, detail::max_gathered_buffers> buffers;
+      received = sk.receive(detail::to_asio_buffers(iov, buffers), flags, ec);
+    }
+    return detail::kernel_result(received, ec);
+  }
+
+  static int shutdown(sock_type& sk, int how) {
+    std::error_code ec;
+    sk.shutdown(static_cast<asio::socket_base::shutdown_type>(how), ec);
+    return static_cast<int>(detail::kernel_result(0, ec));
+  }
+
+  static int release(sock_type& sk) {
+    std::error_code ec;
+    sk.close(ec);
+    return static_cast<int>(detail::kernel_result(0, ec));
+  }
+
+  static int native_handle(const sock_type& sk) noexcept {
+    // Asio's native_handle() is not const; reading the number changes nothing.
+    return const_cast<sock_type&>(sk).native_handle();
+  }
+};
+
+}  // namespace kvfs

@@ -1,0 +1,192 @@
+// kvfs/file_system.hpp - what a file-system type is, and what its
+// file_operations policy can do.
+//
+// A file-system type (the kernel's `struct file_system_type`) is a class with
+//
+//   static constexpr auto name = kvfs::name_c<"myfs">;  // compile-time name
+//   using private_data = ...;       // per-open-file state (file->private_data)
+//   using file_operations = ...;    // the policy: static member functions
+//   static constexpr unsigned fs_flags = ...;  // optional: FS_REQUIRES_DEV, FS_PSEUDO
+//
+// Every operation of the policy is optional, as every member of the kernel's
+// `struct file_operations` is. Which ones it defines is the type's capability
+// set, checked here at compile time. Each operation takes the open `file`
+// first, as the kernel's take a `struct file *`; write them as templates over
+// it (`static ssize_t write(auto& file, std::span<const std::byte>)`) so they
+// serve a traced and an untraced file alike. They return what the kernel's
+// do: a count or offset, or a negative errno.
+//
+//   operation                                   kernel member   if absent
+//   read(file, span<byte>) -> ssize_t           read            read_iter, else EINVAL
+//   write(file, span<const byte>) -> ssize_t    write           write_iter, else EINVAL
+//   read_iter(file, span<const iovec>)          read_iter       read per segment
+//   write_iter(file, span<const iovec>)         write_iter      write per segment
+//   pread(file, span<byte>, loff_t)             read + *pos     ESPIPE
+//   pwrite(file, span<const byte>, loff_t)      write + *pos    ESPIPE
+//   llseek(file, loff_t, int whence) -> loff_t  llseek          ESPIPE
+//   fsync(file) -> int                          fsync           EINVAL
+//   poll(file) -> short                         poll            DEFAULT_POLLMASK
+//   getattr(file, struct stat&) -> int          i_op->getattr   EINVAL
+//   release(file) -> int                        release         nothing to do
+#pragma once
+
+#include <kvfs/file.hpp>
+#include <kvfs/name.hpp>
+#include <kvfs/trace.hpp>
+
+#include <boost/hana/core/tag_of.hpp>
+#include <boost/hana/string.hpp>
+
+#include <concepts>
+#include <cstddef>
+#include <span>
+#include <string>
+#include <string_view>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <type_traits>
+
+namespace kvfs {
+
+// file_system_type.fs_flags: FS_REQUIRES_DEV has the kernel's value;
+// FS_PSEUDO stands for what init_pseudo() gives a pseudo file system
+// (SB_NOUSER: it has an internal mount only, and mount(2) refuses it).
+inline constexpr unsigned FS_REQUIRES_DEV = 1;
+inline constexpr unsigned FS_PSEUDO = 1u << 30;
+
+/// A file-system type: a compile-time name, a per-open-file state and a
+/// file_operations policy class.
+template <class Fs>
+concept file_system_type =
+    requires {
+      Fs::name;
+      typename Fs::private_data;
+      typename Fs::file_operations;
+    } &&
+    std::is_same_v<boost::hana::tag_of_t<std::remove_cvref_t<decltype(Fs::name)>>, boost::hana::string_tag> &&
+    std::is_class_v<typename Fs::file_operations> && std::movable<typename Fs::private_data>;
+
+/// The open file an operation of `Fs` receives when kvfs checks a capability.
+template <class Fs>
+using probe_file = file<Fs, no_trace>;
+
+template <class Fs>
+using file_operations_of = typename Fs::file_operations;
+
+// One concept per operation: does the policy define it, with the kernel's shape?
+template <class Fs>
+concept has_read = requires(probe_file<Fs>& f, std::span<std::byte> buf) {
+  { file_operations_of<Fs>::read(f, buf) } -> std::same_as<ssize_t>;
+};
+template <class Fs>
+concept has_write = requires(probe_file<Fs>& f, std::span<const std::byte> buf) {
+  { file_operations_of<Fs>::write(f, buf) } -> std::same_as<ssize_t>;
+};
+template <class Fs>
+concept has_read_iter = requires(probe_file<Fs>& f, std::span<const ::iovec> iov) {
+  { file_operations_of<Fs>::read_iter(f, iov) } -> std::same_as<ssize_t>;
+};
+template <class Fs>
+concept has_write_iter = requires(probe_file<Fs>& f, std::span<const ::iovec> iov) {
+  { file_operations_of<Fs>::write_iter(f, iov) } -> std::same_as<ssize_t>;
+};
+template <class Fs>
+concept has_pread = requires(probe_file<Fs>& f, std::span<std::byte> buf, loff_t pos) {
+  { file_operations_of<Fs>::pread(f, buf, pos) } -> std::same_as<ssize_t>;
+};
+template <class Fs>
+concept has_pwrite = requires(probe_file<Fs>& f, std::span<const std::byte> buf, loff_t pos) {
+  { file_operations_of<Fs>::pwrite(f, buf, pos) } -> std::same_as<ssize_t>;
+};
+template <class Fs>
+concept has_llseek = requires(probe_file<Fs>& f, loff_t offset, int whence) {
+  { file_operations_of<Fs>::llseek(f, offset, whence) } -> std::same_as<loff_t>;
+};
+template <class Fs>
+concept has_fsync = requires(probe_file<Fs>& f) {
+  { file_operations_of<Fs>::fsync(f) } -> std::same_as<int>;
+};
+template <class Fs>
+concept has_poll = requires(probe_file<Fs>& f) {
+  { file_operations_of<Fs>::poll(f) } -> std::same_as<short>;
+};
+template <class Fs>
+concept has_getattr = requires(probe_file<Fs>& f, struct ::stat& st) {
+  { file_operations_of<Fs>::getattr(f, st) } -> std::same_as<int>;
+};
+template <class Fs>
+concept has_release = requires(probe_file<Fs>& f) {
+  { file_operations_of<Fs>::release(f) } -> std::same_as<int>;
+};
+
+// The capabilities the VFS derives from the table (FMODE_CAN_READ/WRITE).
+template <class Fs>
+concept can_read = has_read<Fs> || has_read_iter<Fs>;
+template <class Fs>
+concept can_write = has_write<Fs> || has_write_iter<Fs>;
+
+/// The file_system_type.fs_flags of `Fs` (0 when it declares none).
+template <file_system_type Fs>
+constexpr unsigned fs_flags() noexcept {
+  if constexpr (requires { Fs::fs_flags; }) {
+    return Fs::fs_flags;
+  } else {
+    return 0;
+  }
+}
+
+/// The type's name as a run-time string.
+template <file_system_type Fs>
+inline constexpr std::string_view fs_name = to_string_view(Fs::name);
+
+/// The name of the type's operations table (`socket_file_ops`); policies
+/// without a `name` member are shown as `file_operations`.
+template <file_system_type Fs>
+inline constexpr std::string_view f_op_name = [] {
+  if constexpr (requires { std::string_view(file_operations_of<Fs>::name); }) {
+    return std::string_view(file_operations_of<Fs>::name);
+  } else {
+    return std::string_view("file_operations");
+  }
+}();
+
+/// The FMODE_* capability bits a file of `Fs` gets when it is opened: the
+/// kernel derives them from which members the table sets (do_dentry_open).
+template <file_system_type Fs>
+constexpr fmode_t capability_fmode() noexcept {
+  fmode_t mode = FMODE_OPENED;
+  if constexpr (can_read<Fs>) mode |= FMODE_CAN_READ;
+  if constexpr (can_write<Fs>) mode |= FMODE_CAN_WRITE;
+  if constexpr (has_llseek<Fs>) mode |= FMODE_LSEEK;
+  if constexpr (has_pread<Fs>) mode |= FMODE_PREAD;
+  if constexpr (has_pwrite<Fs>) mode |= FMODE_PWRITE;
+  if constexpr (!has_llseek<Fs> && !has_pread<Fs> && !has_pwrite<Fs>) mode |= FMODE_STREAM;
+  return mode;
+}
+
+/// The operations the type's table defines, space-separated, in the order
+/// of the kernel's struct file_operations.
+template <file_system_type Fs>
+std::string capabilities() {
+  std::string out;
+  auto add = [&out](bool present, std::string_view op) {
+    if (!present) return;
+    if (!out.empty()) out += ' ';
+    out += op;
+  };
+  add(has_llseek<Fs>, "llseek");
+  add(has_read<Fs>, "read");
+  add(has_write<Fs>, "write");
+  add(has_read_iter<Fs>, "read_iter");
+  add(has_write_iter<Fs>, "write_iter");
+  add(has_pread<Fs>, "pread");
+  add(has_pwrite<Fs>, "pwrite");
+  add(has_poll<Fs>, "poll");
+  add(has_fsync<Fs>, "fsync");
+  add(has_getattr<Fs>, "getattr");
+  add(has_release<Fs>, "release");
+  return out;
+}
+
+}  // namespace kvfs

@@ -1,0 +1,17 @@
+// kvfs/kvfs.hpp - everything: the model, the registry, and every file system.
+//
+// Code that uses only regular files can include <kvfs/posixfs.hpp> alone and
+// pay nothing for Asio.
+#pragma once
+
+#include <kvfs/asio.hpp>
+#include <kvfs/descriptor.hpp>
+#include <kvfs/file.hpp>
+#include <kvfs/file_system.hpp>
+#include <kvfs/name.hpp>
+#include <kvfs/posixfs.hpp>
+#include <kvfs/registry.hpp>
+#include <kvfs/sockfs.hpp>
+#include <kvfs/tcp.hpp>
+#include <kvfs/trace.hpp>
+#include <kvfs/version.hpp>

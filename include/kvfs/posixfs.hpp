@@ -1,0 +1,168 @@
+// kvfs/posixfs.hpp - regular files over POSIX I/O.
+//
+// posixfs stands for a disk file system such as ext4: its files are the host
+// kernel's, opened with open(2), and every operation is the matching POSIX
+// call. It includes no Asio.
+//
+//   auto log = kvfs::open("app.log", O_WRONLY | O_CREAT | O_APPEND, 0644);
+//   kvfs::write_all(log, "started\n");
+#pragma once
+
+#include <kvfs/descriptor.hpp>
+#include <kvfs/detail/syscall.hpp>
+#include <kvfs/file_system.hpp>
+#include <kvfs/name.hpp>
+#include <kvfs/trace.hpp>
+
+#include <cerrno>
+#include <cstddef>
+#include <fcntl.h>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <system_error>
+#include <unistd.h>
+
+namespace kvfs {
+
+/// What a posixfs file's private_data holds: the host's open file.
+struct posix_file {
+  int fd = -1;
+  /// A FIFO (or an adopted pipe) raises SIGPIPE on a write without readers.
+  bool may_raise_sigpipe = false;
+
+  int native_handle() const noexcept { return fd; }
+};
+
+/// posixfs's file_operations: each member is the POSIX call of the same
+/// name, retried on EINTR (close excepted: Linux releases the descriptor
+/// even when close(2) is interrupted).
+struct posix_file_operations {
+  static constexpr std::string_view name = "posixfs_file_operations";
+
+  static ssize_t read(auto& file, std::span<std::byte> buf) noexcept {
+    file.trace.step("read(2)");
+    return detail::retry_eintr([&] { return ::read(file.private_data.fd, buf.data(), buf.size()); });
+  }
+
+  static ssize_t write(auto& file, std::span<const std::byte> buf) noexcept {
+    file.trace.step("write(2)");
+    return guarded_write(file.private_data, [&] { return ::write(file.private_data.fd, buf.data(), buf.size()); });
+  }
+
+  static ssize_t read_iter(auto& file, std::span<const ::iovec> iov) noexcept {
+    file.trace.step("readv(2)");
+    return detail::retry_eintr(
+        [&] { return ::readv(file.private_data.fd, iov.data(), static_cast<int>(iov.size())); });
+  }
+
+  static ssize_t write_iter(auto& file, std::span<const ::iovec> iov) noexcept {
+    file.trace.step("writev(2)");
+    return guarded_write(file.private_data,
+                         [&] { return ::writev(file.private_data.fd, iov.data(), static_cast<int>(iov.size())); });
+  }
+
+  static ssize_t pread(auto& file, std::span<std::byte> buf, loff_t pos) noexcept {
+    file.trace.step("pread64(2)");
+    return detail::retry_eintr([&] { return ::pread(file.private_data.fd, buf.data(), buf.size(), pos); });
+  }
+
+  static ssize_t pwrite(auto& file, std::span<const std::byte> buf, loff_t pos) noexcept {
+    file.trace.step("pwrite64(2)");
+    return guarded_write(file.private_data,
+                         [&] { return ::pwrite(file.private_data.fd, buf.data(), buf.size(), pos); });
+  }
+
+  static loff_t llseek(auto& file, loff_t offset, int whence) noexcept {
+    file.trace.step("lseek(2)");
+    const off_t result = ::lseek(file.private_data.fd, offset, whence);
+    return result < 0 ? -errno : result;
+  }
+
+  static int fsync(auto& file) noexcept {
+    file.trace.step("fsync(2)");
+    return detail::retry_eintr([&] { return ::fsync(file.private_data.fd); });
+  }
+
+  static int getattr(auto& file, struct ::stat& st) noexcept {
+    return ::fstat(file.private_data.fd, &st) < 0 ? -errno : 0;
+  }
+
+  static int release(auto& file) noexcept {
+    file.trace.step("close(2)");
+    const int fd = file.private_data.fd;
+    file.private_data.fd = -1;
+    return ::close(fd) < 0 && errno != EINTR ? -errno : 0;
+  }
+
+ private:
+  template <class Write>
+  static ssize_t guarded_write(const posix_file& pf, Write write) noexcept {
+    auto retried = [&] { return detail::retry_eintr(write); };
+    if (pf.may_raise_sigpipe) [[unlikely]] {
+      return detail::without_sigpipe(retried);
+    }
+    return retried();
+  }
+};
+
+/// The file-system type: regular files of the host.
+struct posixfs {
+  static constexpr auto name = name_c<"posixfs">;
+  static constexpr unsigned fs_flags = FS_REQUIRES_DEV;
+  using private_data = posix_file;
+  using file_operations = posix_file_operations;
+};
+
+namespace detail {
+inline posix_file posix_file_for(int fd) noexcept {
+  struct ::stat st {};
+  const bool pipe_like = ::fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
+  return posix_file{fd, pipe_like};
+}
+}  // namespace detail
+
+/// open(2) on the host: `flags` are O_RDONLY/O_WRONLY/O_RDWR with O_CREAT,
+/// O_EXCL, O_TRUNC, O_APPEND, O_NONBLOCK...; `mode` applies with O_CREAT.
+/// O_CLOEXEC is always added: a descriptor kvfs owns is not inherited.
+template <tracer Trace = no_trace>
+descriptor<posixfs, Trace> open(const std::filesystem::path& path, int flags, mode_t mode, std::error_code& ec,
+                                Trace trace = {}) {
+  if constexpr (Trace::enabled) {
+    trace.begin("open", -1);
+    trace.step("do_sys_open");
+    trace.step("posixfs: open(2) \"", path.native(), "\"");
+  }
+  const int fd = detail::retry_eintr([&] { return ::open(path.c_str(), flags | O_CLOEXEC, mode); });
+  if constexpr (Trace::enabled) trace.end(fd);
+  if (fd < 0) {
+    ec.assign(-fd, std::system_category());
+    return descriptor<posixfs, Trace>();
+  }
+  ec.clear();
+  return descriptor<posixfs, Trace>(detail::posix_file_for(fd), flags, std::move(trace));
+}
+
+/// open(2), throwing std::filesystem::filesystem_error (which names the path).
+template <tracer Trace = no_trace>
+descriptor<posixfs, Trace> open(const std::filesystem::path& path, int flags, mode_t mode = 0666, Trace trace = {}) {
+  std::error_code ec;
+  auto d = kvfs::open(path, flags, mode, ec, std::move(trace));
+  if (ec) throw std::filesystem::filesystem_error("kvfs::open", path, ec);
+  return d;
+}
+
+/// Takes ownership of a descriptor the host already opened (stdin, a pipe
+/// end, an inherited file); `flags` say how it was opened. A number that is
+/// not an open descriptor throws std::system_error (EBADF).
+template <tracer Trace = no_trace>
+descriptor<posixfs, Trace> adopt(int fd, int flags, Trace trace = {}) {
+  if (::fcntl(fd, F_GETFD) < 0) throw std::system_error(errno, std::system_category(), "kvfs::adopt");
+  return descriptor<posixfs, Trace>(detail::posix_file_for(fd), flags, std::move(trace));
+}
+
+}  // namespace kvfs

@@ -1,0 +1,84 @@
+// kvfs/trace.hpp - trace policies: the path a call takes, in the kernel's names.
+//
+// A trace policy is a member of every kvfs `file` (as ftrace's function graph
+// is a property of the running kernel). `no_trace`, the default, has empty
+// inline members and takes no space, so an untraced descriptor pays nothing.
+// `ostream_trace` prints one line per system call:
+//
+//   write(fd 5) -> vfs_write -> sockfs: socket_file_ops.write_iter
+//       -> sock_sendmsg -> tcp: sendmsg -> asio send = 24
+#pragma once
+
+#include <concepts>
+#include <cstring>
+#include <cstddef>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <sys/types.h>
+
+namespace kvfs {
+
+/// What a trace policy provides: `begin` a system call on a descriptor
+/// number (-1 when the file has none), add `step`s, `end` with the result.
+template <class T>
+concept tracer = std::movable<T> && requires(T& t, std::string_view part, int fd, ssize_t result) {
+  { T::enabled } -> std::convertible_to<bool>;
+  t.begin(part, fd);
+  t.step(part);
+  t.step(part, part, part);
+  t.end(result);
+};
+
+/// The default policy: tracing compiled out.
+struct no_trace {
+  static constexpr bool enabled = false;
+  constexpr void begin(std::string_view, int) const noexcept {}
+  template <class... Parts>
+  constexpr void step(const Parts&...) const noexcept {}
+  constexpr void end(ssize_t) const noexcept {}
+};
+
+/// Prints each call's path on one line of an output stream.
+class ostream_trace {
+ public:
+  static constexpr bool enabled = true;
+
+  /// Traces nothing until given a stream (a closed descriptor's policy).
+  ostream_trace() noexcept = default;
+  explicit ostream_trace(std::ostream& out) noexcept : out_(&out) {}
+
+  void begin(std::string_view call, int fd) {
+    line_.assign(call);
+    line_ += fd >= 0 ? "(fd " + std::to_string(fd) + ")" : std::string("()");
+  }
+
+  template <class... Parts>
+  void step(const Parts&... parts) {
+    line_ += " -> ";
+    (line_.append(std::string_view(parts)), ...);
+  }
+
+  /// Like strace: a count, or `-1 EPIPE` for a kernel-style `-errno`.
+  void end(ssize_t result) {
+    if (out_ == nullptr) return;
+    *out_ << line_ << " = ";
+    if (result < 0) {
+      const char* name = ::strerrorname_np(static_cast<int>(-result));
+      *out_ << "-1 " << (name != nullptr ? name : "E?");
+    } else {
+      *out_ << result;
+    }
+    *out_ << '\n';
+    line_.clear();
+  }
+
+ private:
+  std::ostream* out_ = nullptr;
+  std::string line_;
+};
+
+static_assert(tracer<no_trace>);
+static_assert(tracer<ostream_trace>);
+
+}  // namespace kvfs

@@ -1,0 +1,33 @@
+# Compile-fail tests: each source must fail to compile with kvfs's own
+# diagnostic (the regular expression), and must compile when KVFS_CONTROL is
+# defined, which proves the file fails for that reason and no other.
+set(KVFS_COMPILE_FAIL_CASES
+  "lseek_on_socket|kvfs::lseek: .*no llseek.*ESPIPE"
+  "pread_on_socket|kvfs::pread: .*ESPIPE"
+  "pwrite_on_socket|kvfs::pwrite: .*ESPIPE"
+  "shutdown_on_file|kvfs::shutdown: .*not a socket.*ENOTSOCK"
+  "write_without_write_op|kvfs::write: .*neither write nor write_iter.*EINVAL"
+  "fsync_on_socket|kvfs::fsync: .*no fsync.*EINVAL"
+  "duplicate_name|two file-system types share a name.*EBUSY"
+  "unknown_fs_name|no file-system type of this name is registered.*ENODEV"
+)
+
+foreach(case IN LISTS KVFS_COMPILE_FAIL_CASES)
+  string(REPLACE "|" ";" parts "${case}")
+  list(GET parts 0 name)
+  list(GET parts 1 expected)
+  set(source "${CMAKE_CURRENT_SOURCE_DIR}/compile_fail/${name}.cpp")
+
+  add_library(compile_fail_${name} OBJECT EXCLUDE_FROM_ALL "${source}")
+  target_link_libraries(compile_fail_${name} PRIVATE kvfs::kvfs kvfs_warnings)
+  add_test(NAME compile_fail.${name}
+    COMMAND "${CMAKE_COMMAND}" --build "${PROJECT_BINARY_DIR}" --target compile_fail_${name})
+  set_tests_properties(compile_fail.${name} PROPERTIES
+    PASS_REGULAR_EXPRESSION "${expected}"
+    RESOURCE_LOCK kvfs_build_tree
+    LABELS compile_fail)
+
+  add_library(compile_fail_control_${name} OBJECT "${source}")
+  target_compile_definitions(compile_fail_control_${name} PRIVATE KVFS_CONTROL)
+  target_link_libraries(compile_fail_control_${name} PRIVATE kvfs::kvfs kvfs_warnings)
+endforeach()

@@ -1,0 +1,17 @@
+// pread on a socket: no FMODE_PREAD, so the kernel answers ESPIPE.
+#include <kvfs/posixfs.hpp>
+#include <kvfs/tcp.hpp>
+
+#include <array>
+#include <cstddef>
+
+void read_at(kvfs::descriptor<kvfs::sockfs<kvfs::tcp>>& socket, kvfs::descriptor<kvfs::posixfs>& file) {
+  std::array<std::byte, 8> buf{};
+#ifdef KVFS_CONTROL
+  kvfs::pread(file, buf, 0);
+  (void)socket;
+#else
+  kvfs::pread(socket, buf, 0);
+  (void)file;
+#endif
+}
