@@ -5,10 +5,10 @@
 
 #include <benchmark/benchmark.h>
 
-#include <array>
-#include <cstddef>
 #include <fcntl.h>
 #include <unistd.h>
+#include <array>
+#include <cstddef>
 
 namespace {
 

@@ -14,13 +14,13 @@
 #include <asio/io_context.hpp>
 #include <asio/ip/address.hpp>
 
+#include <unistd.h>
 #include <array>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <string>
 #include <string_view>
-#include <unistd.h>
 
 namespace {
 

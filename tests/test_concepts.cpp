@@ -9,11 +9,11 @@
 
 #include "support.hpp"
 
+#include <sys/uio.h>
 #include <algorithm>
 #include <cstddef>
 #include <span>
 #include <string>
-#include <sys/uio.h>
 #include <vector>
 
 namespace {

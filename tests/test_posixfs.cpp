@@ -6,18 +6,18 @@
 
 #include "support.hpp"
 
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstddef>
-#include <fcntl.h>
-#include <pthread.h>
 #include <string>
-#include <sys/stat.h>
-#include <sys/uio.h>
 #include <thread>
-#include <unistd.h>
 
 using kvfs_test::bytes;
 using kvfs_test::errno_code;
@@ -121,9 +121,9 @@ TEST_CASE("conformance 5-7: lseek positions, bad offsets and holes agree with th
     long expect;
   };
   // Each pair of calls starts from offset 7 (after the write, re-set each time).
-  for (const seek_case c : {seek_case{4, SEEK_SET, 4}, seek_case{-2, SEEK_CUR, 5}, seek_case{-4, SEEK_END, 3},
-                            seek_case{0, SEEK_END, 7}, seek_case{-1, SEEK_SET, -EINVAL},
-                            seek_case{-8, SEEK_END, -EINVAL}, seek_case{0, 42, -EINVAL}}) {
+  for (const seek_case c :
+       {seek_case{4, SEEK_SET, 4}, seek_case{-2, SEEK_CUR, 5}, seek_case{-4, SEEK_END, 3}, seek_case{0, SEEK_END, 7},
+        seek_case{-1, SEEK_SET, -EINVAL}, seek_case{-8, SEEK_END, -EINVAL}, seek_case{0, 42, -EINVAL}}) {
     CAPTURE(c.offset, c.whence);
     kvfs::lseek(f, 7, SEEK_SET);
     ::lseek(raw_fd, 7, SEEK_SET);

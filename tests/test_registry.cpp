@@ -23,14 +23,16 @@ struct notesfs {
 using tcp_sockfs = kvfs::sockfs<kvfs::tcp>;
 
 // sock_init() and friends: the boot sequence, at compile time.
-constexpr auto file_systems =
-    kvfs::registry<>{}.register_filesystem<kvfs::posixfs>().register_filesystem<tcp_sockfs>().register_filesystem<notesfs>();
+constexpr auto file_systems = kvfs::registry<>{}
+                                  .register_filesystem<kvfs::posixfs>()
+                                  .register_filesystem<tcp_sockfs>()
+                                  .register_filesystem<notesfs>();
 
 }  // namespace
 
 TEST_CASE("register_filesystem appends in order and equals the spelled-out registry", "[registry]") {
-  STATIC_REQUIRE(std::is_same_v<std::remove_const_t<decltype(file_systems)>,
-                                kvfs::registry<kvfs::posixfs, tcp_sockfs, notesfs>>);
+  STATIC_REQUIRE(
+      std::is_same_v<std::remove_const_t<decltype(file_systems)>, kvfs::registry<kvfs::posixfs, tcp_sockfs, notesfs>>);
   STATIC_REQUIRE(file_systems.size() == 3);
   STATIC_REQUIRE(kvfs::registry<>::size() == 0);
 }

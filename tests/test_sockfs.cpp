@@ -7,15 +7,15 @@
 #include "support.hpp"
 #include "tcp_support.hpp"
 
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <array>
 #include <chrono>
 #include <csignal>
 #include <cstddef>
 #include <numeric>
-#include <poll.h>
 #include <string>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <thread>
 #include <vector>
 
@@ -93,7 +93,8 @@ TEST_CASE("conformance 32-33: a zero-length read is 0; a socket is O_RDWR and a 
   CHECK(S_ISSOCK(kvfs::fstat(pair.client).st_mode));
 }
 
-TEST_CASE("conformance 34: writing to a closed peer is EPIPE or ECONNRESET, never SIGPIPE", "[sockfs][sigpipe][conformance]") {
+TEST_CASE("conformance 34: writing to a closed peer is EPIPE or ECONNRESET, never SIGPIPE",
+          "[sockfs][sigpipe][conformance]") {
   kvfs_test::no_descriptor_leak leak_check;
   tcp_pair pair;
   kvfs::close(pair.server);

@@ -16,8 +16,7 @@ using kvfs_test::temp_dir;
 
 TEST_CASE("an untraced descriptor is exactly its struct file", "[trace]") {
   STATIC_REQUIRE(sizeof(kvfs::descriptor<kvfs::posixfs>) == sizeof(kvfs::file<kvfs::posixfs>));
-  STATIC_REQUIRE(sizeof(kvfs::file<kvfs::posixfs>) ==
-                 sizeof(kvfs::file<kvfs::posixfs, kvfs::no_trace>));
+  STATIC_REQUIRE(sizeof(kvfs::file<kvfs::posixfs>) == sizeof(kvfs::file<kvfs::posixfs, kvfs::no_trace>));
   STATIC_REQUIRE(sizeof(kvfs::descriptor<kvfs::posixfs>) <= 24);
 }
 
@@ -43,8 +42,8 @@ TEST_CASE("a socket write is traced through sockfs to the protocol's sendmsg", "
 
   log.str("");
   kvfs::close(client);
-  CHECK(log.str() == "close(fd " + std::to_string(fd) +
-                         ") -> __fput -> sockfs: socket_file_ops.release -> sock_close = 0\n");
+  CHECK(log.str() ==
+        "close(fd " + std::to_string(fd) + ") -> __fput -> sockfs: socket_file_ops.release -> sock_close = 0\n");
 }
 
 TEST_CASE("connect and accept trace the socket's creation and installation", "[trace]") {

@@ -14,12 +14,12 @@
 #include <asio/error.hpp>
 #include <asio/socket_base.hpp>
 
+#include <sys/types.h>
+#include <sys/uio.h>
 #include <array>
 #include <cerrno>
 #include <cstddef>
 #include <span>
-#include <sys/types.h>
-#include <sys/uio.h>
 #include <system_error>
 
 namespace kvfs {

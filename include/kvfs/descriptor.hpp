@@ -14,14 +14,14 @@
 #include <kvfs/file_system.hpp>
 #include <kvfs/trace.hpp>
 
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/uio.h>
 #include <cerrno>
 #include <concepts>
 #include <cstddef>
 #include <span>
 #include <string_view>
-#include <sys/stat.h>
-#include <sys/types.h>
-#include <sys/uio.h>
 #include <system_error>
 #include <utility>
 
@@ -33,9 +33,30 @@ namespace detail {
 template <class Buffers>
 struct asio_bridge;
 
+inline std::size_t to_size(ssize_t result, std::error_code& ec) noexcept {
+  if (result < 0) {
+    ec.assign(static_cast<int>(-result), std::system_category());
+    return 0;
+  }
+  ec.clear();
+  return static_cast<std::size_t>(result);
+}
+
+template <class Result>
+Result throw_on_error(Result result, const std::error_code& ec, const char* what) {
+  if (ec) throw std::system_error(ec, what);
+  return result;
+}
+
+inline std::span<const std::byte> as_bytes(std::string_view text) noexcept {
+  return std::as_bytes(std::span<const char>(text.data(), text.size()));
+}
+
 template <class PrivateData>
 int native_fd(const PrivateData& data) noexcept {
-  if constexpr (requires { { data.native_handle() } -> std::convertible_to<int>; }) {
+  if constexpr (requires {
+                  { data.native_handle() } -> std::convertible_to<int>;
+                }) {
     return static_cast<int>(data.native_handle());
   } else {
     return -1;
@@ -54,7 +75,8 @@ class descriptor {
   using trace_type = Trace;
 
   /// A closed descriptor.
-  descriptor() requires std::default_initializable<private_data_type> = default;
+  descriptor() requires std::default_initializable<private_data_type>
+  = default;
 
   /// Takes an opened file's state; `f_flags` are its open(2) flags.
   /// Stands for do_dentry_open(): f_mode comes from the flags and the table.
@@ -80,7 +102,7 @@ class descriptor {
   /// Releases the file now (close(2)); returns 0 or -errno, as ->release does.
   int release() noexcept {
     if (!is_open()) return 0;
-    return traced("close", [&] { return detail::fput<Fs>(file_); });
+    return trace_call("close", [&] { return detail::fput<Fs>(file_); });
   }
 
   bool is_open() const noexcept { return (file_.f_mode & FMODE_OPENED) != 0; }
@@ -93,62 +115,50 @@ class descriptor {
 
   /// The host's descriptor number, where the file has one.
   int native_handle() const noexcept requires requires(const private_data_type& data) { data.native_handle(); }
-  {
-    return detail::native_fd(file_.private_data);
-  }
+  { return detail::native_fd(file_.private_data); }
 
   // The descriptor protocol: the system calls, answering as the kernel does
   // (a count or offset, or -errno). The generic functions below wrap them.
 
-  ssize_t vfs_read(std::span<std::byte> buf) requires can_read<Fs>
-  {
-    return traced("read", [&] { return detail::vfs_read<Fs>(file_, buf); });
+  ssize_t vfs_read(std::span<std::byte> buf) requires can_read<Fs> {
+    return trace_call("read", [&] { return detail::vfs_read<Fs>(file_, buf); });
   }
-  ssize_t vfs_write(std::span<const std::byte> buf) requires can_write<Fs>
-  {
-    return traced("write", [&] { return detail::vfs_write<Fs>(file_, buf); });
+  ssize_t vfs_write(std::span<const std::byte> buf) requires can_write<Fs> {
+    return trace_call("write", [&] { return detail::vfs_write<Fs>(file_, buf); });
   }
-  ssize_t vfs_readv(std::span<const ::iovec> iov) requires can_read<Fs>
-  {
-    return traced("readv", [&] { return detail::vfs_readv<Fs>(file_, iov); });
+  ssize_t vfs_readv(std::span<const ::iovec> iov) requires can_read<Fs> {
+    return trace_call("readv", [&] { return detail::vfs_readv<Fs>(file_, iov); });
   }
-  ssize_t vfs_writev(std::span<const ::iovec> iov) requires can_write<Fs>
-  {
-    return traced("writev", [&] { return detail::vfs_writev<Fs>(file_, iov); });
+  ssize_t vfs_writev(std::span<const ::iovec> iov) requires can_write<Fs> {
+    return trace_call("writev", [&] { return detail::vfs_writev<Fs>(file_, iov); });
   }
-  ssize_t vfs_pread(std::span<std::byte> buf, loff_t pos) requires has_pread<Fs>
-  {
-    return traced("pread64", [&] { return detail::vfs_pread<Fs>(file_, buf, pos); });
+  ssize_t vfs_pread(std::span<std::byte> buf, loff_t pos) requires has_pread<Fs> {
+    return trace_call("pread64", [&] { return detail::vfs_pread<Fs>(file_, buf, pos); });
   }
-  ssize_t vfs_pwrite(std::span<const std::byte> buf, loff_t pos) requires has_pwrite<Fs>
-  {
-    return traced("pwrite64", [&] { return detail::vfs_pwrite<Fs>(file_, buf, pos); });
+  ssize_t vfs_pwrite(std::span<const std::byte> buf, loff_t pos) requires has_pwrite<Fs> {
+    return trace_call("pwrite64", [&] { return detail::vfs_pwrite<Fs>(file_, buf, pos); });
   }
-  loff_t vfs_llseek(loff_t offset, int whence) requires has_llseek<Fs>
-  {
-    return traced("lseek", [&] { return detail::vfs_llseek<Fs>(file_, offset, whence); });
+  loff_t vfs_llseek(loff_t offset, int whence) requires has_llseek<Fs> {
+    return trace_call("lseek", [&] { return detail::vfs_llseek<Fs>(file_, offset, whence); });
   }
-  int vfs_fsync() requires has_fsync<Fs>
-  {
-    return traced("fsync", [&] { return detail::vfs_fsync<Fs>(file_); });
+  int vfs_fsync() requires has_fsync<Fs> {
+    return trace_call("fsync", [&] { return detail::vfs_fsync<Fs>(file_); });
   }
-  int vfs_fstat(struct ::stat& st) requires has_getattr<Fs>
-  {
-    return traced("fstat", [&] { return detail::vfs_fstat<Fs>(file_, st); });
+  int vfs_fstat(struct ::stat& st) requires has_getattr<Fs> {
+    return trace_call("fstat", [&] { return detail::vfs_fstat<Fs>(file_, st); });
   }
   short vfs_poll() { return detail::vfs_poll<Fs>(file_); }
 
   /// shutdown(2): only a socket's file system provides it (sock_from_file).
   int sock_shutdown(int how) requires requires(file_type& f) { Fs::shutdown(f, how); }
   {
-    return traced("shutdown", [&] { return Fs::shutdown(file_, how); });
+    return trace_call("shutdown", [&] { return Fs::shutdown(file_, how); });
   }
 
   // Asio's SyncReadStream and SyncWriteStream (needs <kvfs/asio.hpp>).
 
   template <detail::buffer_sequence MutableBuffers>
-  std::size_t read_some(const MutableBuffers& buffers, std::error_code& ec) requires can_read<Fs>
-  {
+  std::size_t read_some(const MutableBuffers& buffers, std::error_code& ec) requires can_read<Fs> {
     detail::gathered_iovecs iov;
     const std::size_t count = detail::gather(buffers, iov);
     const std::span<const ::iovec> segments(iov.data(), count);
@@ -162,42 +172,34 @@ class descriptor {
       ec = detail::asio_bridge<MutableBuffers>::eof();
       return 0;
     }
-    return to_transferred(result, ec);
+    return detail::to_size(result, ec);
   }
 
   template <detail::buffer_sequence MutableBuffers>
-  std::size_t read_some(const MutableBuffers& buffers) requires can_read<Fs>
-  {
+  std::size_t read_some(const MutableBuffers& buffers) requires can_read<Fs> {
     std::error_code ec;
-    const std::size_t n = read_some(buffers, ec);
-    throw_if(ec, "read_some");
-    return n;
+    return detail::throw_on_error(read_some(buffers, ec), ec, "kvfs::descriptor::read_some");
   }
 
   template <detail::buffer_sequence ConstBuffers>
-  std::size_t write_some(const ConstBuffers& buffers, std::error_code& ec) requires can_write<Fs>
-  {
+  std::size_t write_some(const ConstBuffers& buffers, std::error_code& ec) requires can_write<Fs> {
     detail::gathered_iovecs iov;
     const std::size_t count = detail::gather(buffers, iov);
-    const ssize_t result =
-        count == 1 ? vfs_write({static_cast<const std::byte*>(iov[0].iov_base), iov[0].iov_len})
-                   : vfs_writev({iov.data(), count});
-    return to_transferred(result, ec);
+    const ssize_t result = count == 1 ? vfs_write({static_cast<const std::byte*>(iov[0].iov_base), iov[0].iov_len})
+                                      : vfs_writev({iov.data(), count});
+    return detail::to_size(result, ec);
   }
 
   template <detail::buffer_sequence ConstBuffers>
-  std::size_t write_some(const ConstBuffers& buffers) requires can_write<Fs>
-  {
+  std::size_t write_some(const ConstBuffers& buffers) requires can_write<Fs> {
     std::error_code ec;
-    const std::size_t n = write_some(buffers, ec);
-    throw_if(ec, "write_some");
-    return n;
+    return detail::throw_on_error(write_some(buffers, ec), ec, "kvfs::descriptor::write_some");
   }
 
  private:
   // Wraps one system call in the trace policy's begin/end; free when off.
   template <class Call>
-  auto traced(std::string_view name, Call call) {
+  auto trace_call(std::string_view name, Call call) {
     if constexpr (Trace::enabled) {
       file_.trace.begin(name, detail::native_fd(file_.private_data));
       auto result = call();
@@ -206,19 +208,6 @@ class descriptor {
     } else {
       return call();
     }
-  }
-
-  static std::size_t to_transferred(ssize_t result, std::error_code& ec) noexcept {
-    if (result < 0) {
-      ec.assign(static_cast<int>(-result), std::system_category());
-      return 0;
-    }
-    ec.clear();
-    return static_cast<std::size_t>(result);
-  }
-
-  static void throw_if(const std::error_code& ec, const char* what) {
-    if (ec) throw std::system_error(ec, what);
   }
 
   file_type file_;
@@ -267,10 +256,10 @@ concept positional_readable_descriptor = any_descriptor<D> && requires(D& d, std
 };
 
 template <class D>
-concept positional_writable_descriptor =
-    any_descriptor<D> && requires(D& d, std::span<const std::byte> buf, loff_t pos) {
-      { d.vfs_pwrite(buf, pos) } -> std::same_as<ssize_t>;
-    };
+concept positional_writable_descriptor = any_descriptor<D> &&
+    requires(D& d, std::span<const std::byte> buf, loff_t pos) {
+  { d.vfs_pwrite(buf, pos) } -> std::same_as<ssize_t>;
+};
 
 template <class D>
 concept syncable_descriptor = any_descriptor<D> && requires(D& d) {
@@ -293,35 +282,16 @@ concept socket_descriptor = any_descriptor<D> && requires(D& d, int how) {
 // std::filesystem's do. Calling one the descriptor cannot do is a compile
 // error naming the missing capability and the kernel's errno for it.
 
-namespace detail {
-inline std::size_t to_size(ssize_t result, std::error_code& ec) noexcept {
-  if (result < 0) {
-    ec.assign(static_cast<int>(-result), std::system_category());
-    return 0;
-  }
-  ec.clear();
-  return static_cast<std::size_t>(result);
-}
-
-template <class Result>
-Result throw_on_error(Result result, const std::error_code& ec, const char* what) {
-  if (ec) throw std::system_error(ec, what);
-  return result;
-}
-
-inline std::span<const std::byte> as_bytes(std::string_view text) noexcept {
-  return std::as_bytes(std::span<const char>(text.data(), text.size()));
-}
-}  // namespace detail
-
 /// read(2): at most `buf.size()` bytes; 0 at end of file.
 template <any_descriptor D>
 std::size_t read(D& d, std::span<std::byte> buf, std::error_code& ec) {
   static_assert(readable_descriptor<D>,
                 "kvfs::read: this file system's file_operations has neither read nor read_iter; "
                 "the kernel's vfs_read answers EINVAL (FMODE_CAN_READ is not set)");
-  if constexpr (readable_descriptor<D>) return detail::to_size(d.vfs_read(buf), ec);
-  else return {};
+  if constexpr (readable_descriptor<D>)
+    return detail::to_size(d.vfs_read(buf), ec);
+  else
+    return {};
 }
 
 /// write(2): may write fewer bytes than given (a short write); see write_all.
@@ -330,8 +300,10 @@ std::size_t write(D& d, std::span<const std::byte> buf, std::error_code& ec) {
   static_assert(writable_descriptor<D>,
                 "kvfs::write: this file system's file_operations has neither write nor write_iter; "
                 "the kernel's vfs_write answers EINVAL (FMODE_CAN_WRITE is not set)");
-  if constexpr (writable_descriptor<D>) return detail::to_size(d.vfs_write(buf), ec);
-  else return {};
+  if constexpr (writable_descriptor<D>)
+    return detail::to_size(d.vfs_write(buf), ec);
+  else
+    return {};
 }
 
 /// readv(2) over an array of segments.
@@ -340,8 +312,10 @@ std::size_t readv(D& d, std::span<const ::iovec> iov, std::error_code& ec) {
   static_assert(readable_descriptor<D>,
                 "kvfs::readv: this file system's file_operations has neither read nor read_iter; "
                 "the kernel answers EINVAL (FMODE_CAN_READ is not set)");
-  if constexpr (readable_descriptor<D>) return detail::to_size(d.vfs_readv(iov), ec);
-  else return {};
+  if constexpr (readable_descriptor<D>)
+    return detail::to_size(d.vfs_readv(iov), ec);
+  else
+    return {};
 }
 
 /// writev(2) over an array of segments.
@@ -350,8 +324,10 @@ std::size_t writev(D& d, std::span<const ::iovec> iov, std::error_code& ec) {
   static_assert(writable_descriptor<D>,
                 "kvfs::writev: this file system's file_operations has neither write nor write_iter; "
                 "the kernel answers EINVAL (FMODE_CAN_WRITE is not set)");
-  if constexpr (writable_descriptor<D>) return detail::to_size(d.vfs_writev(iov), ec);
-  else return {};
+  if constexpr (writable_descriptor<D>)
+    return detail::to_size(d.vfs_writev(iov), ec);
+  else
+    return {};
 }
 
 /// pread64(2): at an offset, leaving the file position alone.
@@ -360,8 +336,10 @@ std::size_t pread(D& d, std::span<std::byte> buf, loff_t pos, std::error_code& e
   static_assert(positional_readable_descriptor<D>,
                 "kvfs::pread: this file has no position to read at (no FMODE_PREAD: a socket or pipe); "
                 "the kernel answers ESPIPE");
-  if constexpr (positional_readable_descriptor<D>) return detail::to_size(d.vfs_pread(buf, pos), ec);
-  else return {};
+  if constexpr (positional_readable_descriptor<D>)
+    return detail::to_size(d.vfs_pread(buf, pos), ec);
+  else
+    return {};
 }
 
 /// pwrite64(2): at an offset, leaving the file position alone.
@@ -370,8 +348,10 @@ std::size_t pwrite(D& d, std::span<const std::byte> buf, loff_t pos, std::error_
   static_assert(positional_writable_descriptor<D>,
                 "kvfs::pwrite: this file has no position to write at (no FMODE_PWRITE: a socket or "
                 "pipe); the kernel answers ESPIPE");
-  if constexpr (positional_writable_descriptor<D>) return detail::to_size(d.vfs_pwrite(buf, pos), ec);
-  else return {};
+  if constexpr (positional_writable_descriptor<D>)
+    return detail::to_size(d.vfs_pwrite(buf, pos), ec);
+  else
+    return {};
 }
 
 /// lseek(2): the new offset from the start of the file.
@@ -380,8 +360,10 @@ loff_t lseek(D& d, loff_t offset, int whence, std::error_code& ec) {
   static_assert(seekable_descriptor<D>,
                 "kvfs::lseek: this file system's file_operations has no llseek (FMODE_LSEEK is not "
                 "set: a socket or pipe); the kernel answers ESPIPE");
-  if constexpr (seekable_descriptor<D>) return static_cast<loff_t>(detail::to_size(d.vfs_llseek(offset, whence), ec));
-  else return {};
+  if constexpr (seekable_descriptor<D>)
+    return static_cast<loff_t>(detail::to_size(d.vfs_llseek(offset, whence), ec));
+  else
+    return {};
 }
 
 /// fsync(2).
@@ -396,8 +378,7 @@ void fsync(D& d, std::error_code& ec) {
 /// fstat(2): the inode's attributes.
 template <any_descriptor D>
 struct ::stat fstat(D& d, std::error_code& ec) {
-  static_assert(stat_descriptor<D>,
-                "kvfs::fstat: this file system defines no getattr for its inodes");
+  static_assert(stat_descriptor<D>, "kvfs::fstat: this file system defines no getattr for its inodes");
   if constexpr (stat_descriptor<D>) {
     struct ::stat st {};
     detail::to_size(d.vfs_fstat(st), ec);

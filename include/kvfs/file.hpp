@@ -3,8 +3,8 @@
 
 #include <kvfs/trace.hpp>
 
-#include <cstdint>
 #include <fcntl.h>
+#include <cstdint>
 
 namespace kvfs {
 
@@ -15,20 +15,18 @@ using loff_t = std::int64_t;
 using fmode_t = unsigned;
 
 // The FMODE_* bits kvfs models, with the kernel's values (include/linux/fs.h).
-inline constexpr fmode_t FMODE_READ = 0x1;         // opened for reading
-inline constexpr fmode_t FMODE_WRITE = 0x2;        // opened for writing
-inline constexpr fmode_t FMODE_LSEEK = 0x4;        // llseek is allowed
-inline constexpr fmode_t FMODE_PREAD = 0x8;        // pread is allowed
-inline constexpr fmode_t FMODE_PWRITE = 0x10;      // pwrite is allowed
+inline constexpr fmode_t FMODE_READ = 0x1;           // opened for reading
+inline constexpr fmode_t FMODE_WRITE = 0x2;          // opened for writing
+inline constexpr fmode_t FMODE_LSEEK = 0x4;          // llseek is allowed
+inline constexpr fmode_t FMODE_PREAD = 0x8;          // pread is allowed
+inline constexpr fmode_t FMODE_PWRITE = 0x10;        // pwrite is allowed
 inline constexpr fmode_t FMODE_CAN_READ = 0x20000;   // f_op has read or read_iter
 inline constexpr fmode_t FMODE_CAN_WRITE = 0x40000;  // f_op has write or write_iter
 inline constexpr fmode_t FMODE_OPENED = 0x80000;     // the file is open (cleared on release)
 inline constexpr fmode_t FMODE_STREAM = 0x200000;    // no position: set by stream_open()
 
 /// The access bits of open(2) flags, as the kernel's OPEN_FMODE() computes them.
-constexpr fmode_t open_fmode(int flags) noexcept {
-  return static_cast<fmode_t>((flags + 1) & O_ACCMODE);
-}
+constexpr fmode_t open_fmode(int flags) noexcept { return static_cast<fmode_t>((flags + 1) & O_ACCMODE); }
 
 /// struct file: what `private_data` points to, the position, the flags the
 /// file was opened with, its capabilities, and the trace policy.

@@ -37,14 +37,14 @@
 #include <boost/hana/core/tag_of.hpp>
 #include <boost/hana/string.hpp>
 
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/uio.h>
 #include <concepts>
 #include <cstddef>
 #include <span>
 #include <string>
 #include <string_view>
-#include <sys/stat.h>
-#include <sys/types.h>
-#include <sys/uio.h>
 #include <type_traits>
 
 namespace kvfs {
@@ -58,14 +58,13 @@ inline constexpr unsigned FS_PSEUDO = 1u << 30;
 /// A file-system type: a compile-time name, a per-open-file state and a
 /// file_operations policy class.
 template <class Fs>
-concept file_system_type =
-    requires {
-      Fs::name;
-      typename Fs::private_data;
-      typename Fs::file_operations;
-    } &&
-    std::is_same_v<boost::hana::tag_of_t<std::remove_cvref_t<decltype(Fs::name)>>, boost::hana::string_tag> &&
-    std::is_class_v<typename Fs::file_operations> && std::movable<typename Fs::private_data>;
+concept file_system_type = requires {
+  Fs::name;
+  typename Fs::private_data;
+  typename Fs::file_operations;
+}
+&&std::is_same_v<boost::hana::tag_of_t<std::remove_cvref_t<decltype(Fs::name)>>, boost::hana::string_tag>&&
+    std::is_class_v<typename Fs::file_operations>&& std::movable<typename Fs::private_data>;
 
 /// The open file an operation of `Fs` receives when kvfs checks a capability.
 template <class Fs>

@@ -25,10 +25,10 @@ struct fixed_string {
 /// it can initialise a static member of a class (GCC rejects the macro's
 /// lambda there), which is where a file-system type declares its name.
 template <detail::fixed_string Name>
-inline constexpr auto name_c =
-    []<std::size_t... I>(std::index_sequence<I...>) {
-      return boost::hana::string_c<Name.chars[I]...>;
-    }(std::make_index_sequence<sizeof(Name.chars) - 1>{});
+inline constexpr auto name_c = []<std::size_t... I>(std::index_sequence<I...>) {
+  return boost::hana::string_c<Name.chars[I]...>;
+}
+(std::make_index_sequence<sizeof(Name.chars) - 1>{});
 
 /// A compile-time name as a run-time string view.
 template <class HanaString>

@@ -14,18 +14,18 @@
 #include <kvfs/name.hpp>
 #include <kvfs/trace.hpp>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <unistd.h>
 #include <cerrno>
 #include <cstddef>
-#include <fcntl.h>
 #include <filesystem>
 #include <span>
 #include <string>
 #include <string_view>
-#include <sys/stat.h>
-#include <sys/types.h>
-#include <sys/uio.h>
 #include <system_error>
-#include <unistd.h>
 
 namespace kvfs {
 
@@ -56,8 +56,7 @@ struct posix_file_operations {
 
   static ssize_t read_iter(auto& file, std::span<const ::iovec> iov) noexcept {
     file.trace.step("readv(2)");
-    return detail::retry_eintr(
-        [&] { return ::readv(file.private_data.fd, iov.data(), static_cast<int>(iov.size())); });
+    return detail::retry_eintr([&] { return ::readv(file.private_data.fd, iov.data(), static_cast<int>(iov.size())); });
   }
 
   static ssize_t write_iter(auto& file, std::span<const ::iovec> iov) noexcept {

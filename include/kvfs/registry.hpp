@@ -55,8 +55,7 @@ class registry {
 
  public:
   /// Name -> type, as a Hana map (the kernel's `file_systems` list).
-  static constexpr auto types =
-      boost::hana::make_map(boost::hana::make_pair(Fs::name, boost::hana::type_c<Fs>)...);
+  static constexpr auto types = boost::hana::make_map(boost::hana::make_pair(Fs::name, boost::hana::type_c<Fs>)...);
 
   /// Every registered type, for the run-time lookup and listings.
   static constexpr std::array<fs_info, sizeof...(Fs)> entries = [] {

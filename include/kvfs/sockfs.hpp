@@ -14,17 +14,17 @@
 #include <kvfs/name.hpp>
 #include <kvfs/trace.hpp>
 
-#include <cerrno>
-#include <concepts>
-#include <cstddef>
 #include <fcntl.h>
 #include <poll.h>
-#include <span>
-#include <string_view>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <cerrno>
+#include <concepts>
+#include <cstddef>
+#include <span>
+#include <string_view>
 #include <utility>
 
 namespace kvfs {
@@ -42,7 +42,7 @@ namespace kvfs {
 template <class P>
 concept proto_ops = requires(typename P::sock_type& sock, const typename P::sock_type& csock,
                              std::span<const ::iovec> iov, int flags, no_trace& trace) {
-  { std::string_view(P::name) };
+  {std::string_view(P::name)};
   { P::sendmsg(sock, iov, flags, trace) } -> std::same_as<ssize_t>;
   { P::recvmsg(sock, iov, flags, trace) } -> std::same_as<ssize_t>;
   { P::shutdown(sock, flags) } -> std::same_as<int>;
@@ -144,7 +144,8 @@ descriptor<sockfs<Proto>, Trace> sock_alloc_file(typename Proto::sock_type sk, i
   trace.step("sock_alloc_file");
   trace.step("alloc_file_pseudo(f_op = &", f_op_name<sockfs<Proto>>, ")");
   trace.step("stream_open");
-  return descriptor<sockfs<Proto>, Trace>(socket<Proto>{std::move(sk)}, O_RDWR | (flags & O_NONBLOCK), std::move(trace));
+  return descriptor<sockfs<Proto>, Trace>(socket<Proto>{std::move(sk)}, O_RDWR | (flags & O_NONBLOCK),
+                                          std::move(trace));
 }
 
 }  // namespace kvfs

@@ -9,13 +9,13 @@
 //       -> sock_sendmsg -> tcp: sendmsg -> asio send = 24
 #pragma once
 
+#include <sys/types.h>
 #include <concepts>
-#include <cstring>
 #include <cstddef>
+#include <cstring>
 #include <ostream>
 #include <string>
 #include <string_view>
-#include <sys/types.h>
 
 namespace kvfs {
 

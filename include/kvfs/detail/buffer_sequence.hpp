@@ -4,19 +4,25 @@
 // sequence is a range of them.
 #pragma once
 
+#include <sys/uio.h>
 #include <array>
 #include <concepts>
 #include <cstddef>
 #include <iterator>
-#include <sys/uio.h>
 
 namespace kvfs::detail {
 
 template <class B>
 concept single_buffer = requires(const B& b) {
   { b.size() } -> std::convertible_to<std::size_t>;
-} && (requires(const B& b) { { b.data() } -> std::same_as<void*>; } ||
-      requires(const B& b) { { b.data() } -> std::same_as<const void*>; });
+}
+&&(
+    requires(const B& b) {
+      { b.data() } -> std::same_as<void*>;
+    } ||
+    requires(const B& b) {
+      { b.data() } -> std::same_as<const void*>;
+    });
 
 template <class S>
 concept buffer_sequence = single_buffer<S> || requires(const S& s) {

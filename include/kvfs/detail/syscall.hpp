@@ -1,11 +1,11 @@
 // kvfs/detail/syscall.hpp - calling the host kernel the way kvfs's policies do.
 #pragma once
 
+#include <pthread.h>
+#include <sys/types.h>
 #include <cerrno>
 #include <csignal>
 #include <ctime>
-#include <pthread.h>
-#include <sys/types.h>
 
 namespace kvfs::detail {
 

@@ -7,13 +7,13 @@
 
 #include <kvfs/file_system.hpp>
 
+#include <poll.h>
+#include <sys/uio.h>
 #include <cerrno>
 #include <climits>
 #include <cstddef>
 #include <numeric>
-#include <poll.h>
 #include <span>
-#include <sys/uio.h>
 
 namespace kvfs::detail {
 
