@@ -66,32 +66,28 @@ struct asio_stream_proto {
 
   template <class Trace>
   static ssize_t sendmsg(sock_type& sk, std::span<const ::iovec> iov, int flags, Trace& trace) {
-    std::error_code ec;
-    std::size_t sent = 0;
     if (iov.size() == 1) {
       trace.step("asio send");
-      sent = sk.send(asio::const_buffer(iov[0].iov_base, iov[0].iov_len), flags, ec);
-    } else {
-      trace.step("asio sendmsg");
-      std::array<asio::const_buffer, detail::max_gathered_buffers> buffers;
-      sent = sk.send(detail::to_asio_buffers(iov, buffers), flags, ec);
+      const asio::const_buffer buffer(iov[0].iov_base, iov[0].iov_len);
+      return retry_interrupted([&](std::error_code& ec) { return sk.send(buffer, flags, ec); });
     }
-    return detail::kernel_result(sent, ec);
+    trace.step("asio sendmsg");
+    std::array<asio::const_buffer, detail::max_gathered_buffers> storage;
+    const auto buffers = detail::to_asio_buffers(iov, storage);
+    return retry_interrupted([&](std::error_code& ec) { return sk.send(buffers, flags, ec); });
   }
 
   template <class Trace>
   static ssize_t recvmsg(sock_type& sk, std::span<const ::iovec> iov, int flags, Trace& trace) {
-    std::error_code ec;
-    std::size_t received = 0;
     if (iov.size() == 1) {
       trace.step("asio recv");
-      received = sk.receive(asio::mutable_buffer(iov[0].iov_base, iov[0].iov_len), flags, ec);
-    } else {
-      trace.step("asio recvmsg");
-      std::array<asio::mutable_buffer, detail::max_gathered_buffers> buffers;
-      received = sk.receive(detail::to_asio_buffers(iov, buffers), flags, ec);
+      const asio::mutable_buffer buffer(iov[0].iov_base, iov[0].iov_len);
+      return retry_interrupted([&](std::error_code& ec) { return sk.receive(buffer, flags, ec); });
     }
-    return detail::kernel_result(received, ec);
+    trace.step("asio recvmsg");
+    std::array<asio::mutable_buffer, detail::max_gathered_buffers> storage;
+    const auto buffers = detail::to_asio_buffers(iov, storage);
+    return retry_interrupted([&](std::error_code& ec) { return sk.receive(buffers, flags, ec); });
   }
 
   static int shutdown(sock_type& sk, int how) {
@@ -109,6 +105,18 @@ struct asio_stream_proto {
   static int native_handle(const sock_type& sk) noexcept {
     // Asio's native_handle() is not const; reading the number changes nothing.
     return const_cast<sock_type&>(sk).native_handle();
+  }
+
+ private:
+  // A transfer interrupted by a signal before it moved anything is retried,
+  // as posixfs retries EINTR.
+  template <class Transfer>
+  static ssize_t retry_interrupted(Transfer transfer) {
+    for (;;) {
+      std::error_code ec;
+      const std::size_t transferred = transfer(ec);
+      if (ec != asio::error::interrupted) return detail::kernel_result(transferred, ec);
+    }
   }
 };
 

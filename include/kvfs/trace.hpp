@@ -44,17 +44,19 @@ class ostream_trace {
  public:
   static constexpr bool enabled = true;
 
-  /// Traces nothing until given a stream (a closed descriptor's policy).
+  /// Traces nothing until given a stream: each member is then one branch.
   ostream_trace() noexcept = default;
   explicit ostream_trace(std::ostream& out) noexcept : out_(&out) {}
 
   void begin(std::string_view call, int fd) {
+    if (out_ == nullptr) return;
     line_.assign(call);
     line_ += fd >= 0 ? "(fd " + std::to_string(fd) + ")" : std::string("()");
   }
 
   template <class... Parts>
   void step(const Parts&... parts) {
+    if (out_ == nullptr) return;
     line_ += " -> ";
     (line_.append(std::string_view(parts)), ...);
   }
