@@ -10,10 +10,12 @@
 
 #include <kvfs/detail/buffer_sequence.hpp>
 #include <kvfs/detail/vfs.hpp>
+#include <kvfs/f_op.hpp>
 #include <kvfs/file.hpp>
 #include <kvfs/file_system.hpp>
 #include <kvfs/trace.hpp>
 
+#include <poll.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -102,7 +104,7 @@ class descriptor {
   /// Releases the file now (close(2)); returns 0 or -errno, as ->release does.
   int release() noexcept {
     if (!is_open()) return 0;
-    return trace_call("close", [&] { return detail::fput<Fs>(file_); });
+    return trace_call("close", [&] { return detail::fput(file_, f_op); });
   }
 
   bool is_open() const noexcept { return (file_.f_mode & FMODE_OPENED) != 0; }
@@ -121,38 +123,38 @@ class descriptor {
   // (a count or offset, or -errno). The generic functions below wrap them.
 
   ssize_t vfs_read(std::span<std::byte> buf) requires can_read<Fs> {
-    return trace_call("read", [&] { return detail::vfs_read<Fs>(file_, buf); });
+    return trace_call("read", [&] { return detail::vfs_read(file_, f_op, buf); });
   }
   ssize_t vfs_write(std::span<const std::byte> buf) requires can_write<Fs> {
-    return trace_call("write", [&] { return detail::vfs_write<Fs>(file_, buf); });
+    return trace_call("write", [&] { return detail::vfs_write(file_, f_op, buf); });
   }
   ssize_t vfs_readv(std::span<const ::iovec> iov) requires can_read<Fs> {
-    return trace_call("readv", [&] { return detail::vfs_readv<Fs>(file_, iov); });
+    return trace_call("readv", [&] { return detail::vfs_readv(file_, f_op, iov); });
   }
   ssize_t vfs_writev(std::span<const ::iovec> iov) requires can_write<Fs> {
-    return trace_call("writev", [&] { return detail::vfs_writev<Fs>(file_, iov); });
+    return trace_call("writev", [&] { return detail::vfs_writev(file_, f_op, iov); });
   }
   ssize_t vfs_pread(std::span<std::byte> buf, loff_t pos) requires has_pread<Fs> {
-    return trace_call("pread64", [&] { return detail::vfs_pread<Fs>(file_, buf, pos); });
+    return trace_call("pread64", [&] { return pos < 0 ? -EINVAL : detail::vfs_pread(file_, f_op, buf, pos); });
   }
   ssize_t vfs_pwrite(std::span<const std::byte> buf, loff_t pos) requires has_pwrite<Fs> {
-    return trace_call("pwrite64", [&] { return detail::vfs_pwrite<Fs>(file_, buf, pos); });
+    return trace_call("pwrite64", [&] { return pos < 0 ? -EINVAL : detail::vfs_pwrite(file_, f_op, buf, pos); });
   }
   loff_t vfs_llseek(loff_t offset, int whence) requires has_llseek<Fs> {
-    return trace_call("lseek", [&] { return detail::vfs_llseek<Fs>(file_, offset, whence); });
+    return trace_call("lseek", [&] { return is_open() ? detail::vfs_llseek(file_, f_op, offset, whence) : -EBADF; });
   }
   int vfs_fsync() requires has_fsync<Fs> {
-    return trace_call("fsync", [&] { return detail::vfs_fsync<Fs>(file_); });
+    return trace_call("fsync", [&] { return is_open() ? detail::vfs_fsync(file_, f_op) : -EBADF; });
   }
   int vfs_fstat(struct ::stat& st) requires has_getattr<Fs> {
-    return trace_call("fstat", [&] { return detail::vfs_fstat<Fs>(file_, st); });
+    return trace_call("fstat", [&] { return is_open() ? detail::vfs_fstat(file_, f_op, st) : -EBADF; });
   }
-  short vfs_poll() { return detail::vfs_poll<Fs>(file_); }
+  short vfs_poll() { return is_open() ? detail::vfs_poll(file_, f_op) : short{POLLNVAL}; }
 
   /// shutdown(2): only a socket's file system provides it (sock_from_file).
   int sock_shutdown(int how) requires requires(file_type& f) { Fs::shutdown(f, how); }
   {
-    return trace_call("shutdown", [&] { return Fs::shutdown(file_, how); });
+    return trace_call("shutdown", [&] { return is_open() ? Fs::shutdown(file_, how) : -EBADF; });
   }
 
   // Asio's SyncReadStream and SyncWriteStream (needs <kvfs/asio.hpp>).
@@ -209,6 +211,9 @@ class descriptor {
       return call();
     }
   }
+
+  // The operations table, a compile-time constant: calls through it are direct.
+  static constexpr const basic_file_operations<file_type>& f_op = static_f_op<Fs, Trace>;
 
   file_type file_;
 };

@@ -1,19 +1,25 @@
-// kvfs/detail/vfs.hpp - the VFS between a system call and a file's operations:
-// the kernel's checks, in the kernel's order, then the table member it picks.
+// kvfs/detail/vfs.hpp - the VFS between a system call and a file's
+// operations table: the kernel's checks, in the kernel's order, then the
+// table member it picks (fs/read_write.c).
 //
-// The static descriptor calls these with the policy known at compile time, so
-// a capability the policy lacks never reaches here (it does not compile).
+// Every function takes the open file and its table. The static descriptor
+// passes its table as a compile-time constant, so the member tests fold
+// away; the descriptor table passes `file.f_op`.
 #pragma once
 
-#include <kvfs/file_system.hpp>
+#include <kvfs/f_op.hpp>
+#include <kvfs/file.hpp>
 
 #include <poll.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
+
 #include <cerrno>
 #include <climits>
 #include <cstddef>
 #include <numeric>
 #include <span>
+#include <string_view>
 
 namespace kvfs::detail {
 
@@ -34,37 +40,33 @@ Buffer clamp_rw_count(Buffer buf) noexcept {
   return buf.size() > MAX_RW_COUNT ? buf.first(MAX_RW_COUNT) : buf;
 }
 
-template <class Fs, class File>
-void trace_op(File& file, std::string_view op) {
-  file.trace.step(fs_name<Fs>, ": ", f_op_name<Fs>, op);
+template <class File, class Table>
+void trace_op(File& file, const Table& f_op, std::string_view op) {
+  file.trace.step(f_op.fs_name, ": ", f_op.name, op);
 }
 
 /// ->read, or new_sync_read() through ->read_iter with one segment.
-template <class Fs, class File>
-ssize_t call_read(File& file, std::span<std::byte> buf) {
-  using ops = file_operations_of<Fs>;
-  if constexpr (has_read<Fs>) {
-    trace_op<Fs>(file, ".read");
-    return ops::read(file, buf);
-  } else {
-    trace_op<Fs>(file, ".read_iter");
-    const ::iovec segment{buf.data(), buf.size()};
-    return ops::read_iter(file, std::span<const ::iovec>(&segment, 1));
+template <class File, class Table>
+ssize_t call_read(File& file, const Table& f_op, std::span<std::byte> buf) {
+  if (f_op.read != nullptr) {
+    trace_op(file, f_op, ".read");
+    return f_op.read(file, buf);
   }
+  trace_op(file, f_op, ".read_iter");
+  const ::iovec segment{buf.data(), buf.size()};
+  return f_op.read_iter(file, std::span<const ::iovec>(&segment, 1));
 }
 
 /// ->write, or new_sync_write() through ->write_iter with one segment.
-template <class Fs, class File>
-ssize_t call_write(File& file, std::span<const std::byte> buf) {
-  using ops = file_operations_of<Fs>;
-  if constexpr (has_write<Fs>) {
-    trace_op<Fs>(file, ".write");
-    return ops::write(file, buf);
-  } else {
-    trace_op<Fs>(file, ".write_iter");
-    const ::iovec segment{const_cast<std::byte*>(buf.data()), buf.size()};
-    return ops::write_iter(file, std::span<const ::iovec>(&segment, 1));
+template <class File, class Table>
+ssize_t call_write(File& file, const Table& f_op, std::span<const std::byte> buf) {
+  if (f_op.write != nullptr) {
+    trace_op(file, f_op, ".write");
+    return f_op.write(file, buf);
   }
+  trace_op(file, f_op, ".write_iter");
+  const ::iovec segment{const_cast<std::byte*>(buf.data()), buf.size()};
+  return f_op.write_iter(file, std::span<const ::iovec>(&segment, 1));
 }
 
 /// do_loop_readv_writev(): one call per segment, stopping at a short transfer.
@@ -80,125 +82,125 @@ ssize_t loop_segments(std::span<const ::iovec> iov, Call call) {
   return total;
 }
 
-// vfs_read(): FMODE_READ, then the count clamp, then the table.
-template <class Fs, class File>
-ssize_t vfs_read(File& file, std::span<std::byte> buf) {
+// vfs_read(): FMODE_READ (EBADF), FMODE_CAN_READ (EINVAL), the count clamp.
+template <class File, class Table>
+ssize_t vfs_read(File& file, const Table& f_op, std::span<std::byte> buf) {
   file.trace.step("vfs_read");
   if ((file.f_mode & FMODE_READ) == 0) return -EBADF;
-  return call_read<Fs>(file, clamp_rw_count(buf));
+  if (f_op.read == nullptr && f_op.read_iter == nullptr) return -EINVAL;
+  return call_read(file, f_op, clamp_rw_count(buf));
 }
 
-// vfs_write(): FMODE_WRITE, then the count clamp, then the table.
-template <class Fs, class File>
-ssize_t vfs_write(File& file, std::span<const std::byte> buf) {
+// vfs_write(): FMODE_WRITE (EBADF), FMODE_CAN_WRITE (EINVAL), the count clamp.
+template <class File, class Table>
+ssize_t vfs_write(File& file, const Table& f_op, std::span<const std::byte> buf) {
   file.trace.step("vfs_write");
   if ((file.f_mode & FMODE_WRITE) == 0) return -EBADF;
-  return call_write<Fs>(file, clamp_rw_count(buf));
+  if (f_op.write == nullptr && f_op.write_iter == nullptr) return -EINVAL;
+  return call_write(file, f_op, clamp_rw_count(buf));
 }
 
-// vfs_readv() → do_iter_read(): a total of 0 returns 0 without calling the op.
-template <class Fs, class File>
-ssize_t vfs_readv(File& file, std::span<const ::iovec> iov) {
+// vfs_readv() → do_iter_read(): too many segments is EINVAL; a total of 0
+// returns 0 without calling the table.
+template <class File, class Table>
+ssize_t vfs_readv(File& file, const Table& f_op, std::span<const ::iovec> iov) {
   file.trace.step("vfs_readv");
   if ((file.f_mode & FMODE_READ) == 0) return -EBADF;
+  if (f_op.read == nullptr && f_op.read_iter == nullptr) return -EINVAL;
   if (iov.size() > UIO_MAXIOV) return -EINVAL;
   if (iov_length(iov) == 0) return 0;
-  if constexpr (has_read_iter<Fs>) {
-    trace_op<Fs>(file, ".read_iter");
-    return file_operations_of<Fs>::read_iter(file, iov);
-  } else {
-    return loop_segments(iov, [&](const ::iovec& segment) {
-      return call_read<Fs>(file, {static_cast<std::byte*>(segment.iov_base), segment.iov_len});
-    });
+  if (f_op.read_iter != nullptr) {
+    trace_op(file, f_op, ".read_iter");
+    return f_op.read_iter(file, iov);
   }
+  return loop_segments(iov, [&](const ::iovec& segment) {
+    return call_read(file, f_op, {static_cast<std::byte*>(segment.iov_base), segment.iov_len});
+  });
 }
 
-// vfs_writev() → do_iter_write(): a total of 0 returns 0 without calling the op.
-template <class Fs, class File>
-ssize_t vfs_writev(File& file, std::span<const ::iovec> iov) {
+// vfs_writev() → do_iter_write(), as vfs_readv().
+template <class File, class Table>
+ssize_t vfs_writev(File& file, const Table& f_op, std::span<const ::iovec> iov) {
   file.trace.step("vfs_writev");
   if ((file.f_mode & FMODE_WRITE) == 0) return -EBADF;
+  if (f_op.write == nullptr && f_op.write_iter == nullptr) return -EINVAL;
   if (iov.size() > UIO_MAXIOV) return -EINVAL;
   if (iov_length(iov) == 0) return 0;
-  if constexpr (has_write_iter<Fs>) {
-    trace_op<Fs>(file, ".write_iter");
-    return file_operations_of<Fs>::write_iter(file, iov);
-  } else {
-    return loop_segments(iov, [&](const ::iovec& segment) {
-      return call_write<Fs>(file, {static_cast<const std::byte*>(segment.iov_base), segment.iov_len});
-    });
+  if (f_op.write_iter != nullptr) {
+    trace_op(file, f_op, ".write_iter");
+    return f_op.write_iter(file, iov);
   }
+  return loop_segments(iov, [&](const ::iovec& segment) {
+    return call_write(file, f_op, {static_cast<const std::byte*>(segment.iov_base), segment.iov_len});
+  });
 }
 
-// ksys_pread64(): a negative offset is EINVAL before anything else.
-template <class Fs, class File>
-ssize_t vfs_pread(File& file, std::span<std::byte> buf, loff_t pos) {
+// ksys_pread64() after its offset check: FMODE_READ, then FMODE_PREAD (ESPIPE).
+template <class File, class Table>
+ssize_t vfs_pread(File& file, const Table& f_op, std::span<std::byte> buf, loff_t pos) {
   file.trace.step("vfs_read");
-  if (pos < 0) return -EINVAL;
   if ((file.f_mode & FMODE_READ) == 0) return -EBADF;
-  trace_op<Fs>(file, ".read(pos)");
-  return file_operations_of<Fs>::pread(file, clamp_rw_count(buf), pos);
+  if (f_op.pread == nullptr) return -ESPIPE;
+  trace_op(file, f_op, ".read(pos)");
+  return f_op.pread(file, clamp_rw_count(buf), pos);
 }
 
-// ksys_pwrite64(): a negative offset is EINVAL before anything else.
-template <class Fs, class File>
-ssize_t vfs_pwrite(File& file, std::span<const std::byte> buf, loff_t pos) {
+// ksys_pwrite64() after its offset check: FMODE_WRITE, then FMODE_PWRITE (ESPIPE).
+template <class File, class Table>
+ssize_t vfs_pwrite(File& file, const Table& f_op, std::span<const std::byte> buf, loff_t pos) {
   file.trace.step("vfs_write");
-  if (pos < 0) return -EINVAL;
   if ((file.f_mode & FMODE_WRITE) == 0) return -EBADF;
-  trace_op<Fs>(file, ".write(pos)");
-  return file_operations_of<Fs>::pwrite(file, clamp_rw_count(buf), pos);
+  if (f_op.pwrite == nullptr) return -ESPIPE;
+  trace_op(file, f_op, ".write(pos)");
+  return f_op.pwrite(file, clamp_rw_count(buf), pos);
 }
 
-// vfs_llseek() as ksys_lseek() calls it: whence is checked first.
-template <class Fs, class File>
-loff_t vfs_llseek(File& file, loff_t offset, int whence) {
+// vfs_llseek() as ksys_lseek() calls it: whence first, then FMODE_LSEEK.
+template <class File, class Table>
+loff_t vfs_llseek(File& file, const Table& f_op, loff_t offset, int whence) {
   file.trace.step("vfs_llseek");
   if (whence < 0 || whence > SEEK_MAX) return -EINVAL;
-  if ((file.f_mode & FMODE_OPENED) == 0) return -EBADF;
-  trace_op<Fs>(file, ".llseek");
-  return file_operations_of<Fs>::llseek(file, offset, whence);
+  if (f_op.llseek == nullptr) return -ESPIPE;
+  trace_op(file, f_op, ".llseek");
+  return f_op.llseek(file, offset, whence);
 }
 
-// vfs_fsync()
-template <class Fs, class File>
-int vfs_fsync(File& file) {
+// vfs_fsync(): a file without ->fsync is EINVAL.
+template <class File, class Table>
+int vfs_fsync(File& file, const Table& f_op) {
   file.trace.step("vfs_fsync");
-  if ((file.f_mode & FMODE_OPENED) == 0) return -EBADF;
-  trace_op<Fs>(file, ".fsync");
-  return file_operations_of<Fs>::fsync(file);
+  if (f_op.fsync == nullptr) return -EINVAL;
+  trace_op(file, f_op, ".fsync");
+  return f_op.fsync(file);
 }
 
 // vfs_poll(): a file without ->poll is always ready.
-template <class Fs, class File>
-short vfs_poll(File& file) {
+template <class File, class Table>
+short vfs_poll(File& file, const Table& f_op) {
   file.trace.step("vfs_poll");
-  if constexpr (has_poll<Fs>) {
-    trace_op<Fs>(file, ".poll");
-    return file_operations_of<Fs>::poll(file);
-  } else {
-    return DEFAULT_POLLMASK;
-  }
+  if (f_op.poll == nullptr) return DEFAULT_POLLMASK;
+  trace_op(file, f_op, ".poll");
+  return f_op.poll(file);
 }
 
 // vfs_fstat() → vfs_getattr(): the inode's attributes.
-template <class Fs, class File>
-int vfs_fstat(File& file, struct ::stat& st) {
+template <class File, class Table>
+int vfs_fstat(File& file, const Table& f_op, struct ::stat& st) {
   file.trace.step("vfs_fstat");
-  if ((file.f_mode & FMODE_OPENED) == 0) return -EBADF;
-  trace_op<Fs>(file, ".getattr");
-  return file_operations_of<Fs>::getattr(file, st);
+  if (f_op.getattr == nullptr) return -EINVAL;
+  trace_op(file, f_op, ".getattr");
+  return f_op.getattr(file, st);
 }
 
-// __fput(): ->release once, after the last reference; the file is closed after.
-template <class Fs, class File>
-int fput(File& file) {
+// __fput(): ->release once, after the last reference; the file is then closed.
+template <class File, class Table>
+int fput(File& file, const Table& f_op) {
   if ((file.f_mode & FMODE_OPENED) == 0) return 0;
   file.trace.step("__fput");
   int result = 0;
-  if constexpr (has_release<Fs>) {
-    trace_op<Fs>(file, ".release");
-    result = file_operations_of<Fs>::release(file);
+  if (f_op.release != nullptr) {
+    trace_op(file, f_op, ".release");
+    result = f_op.release(file);
   }
   file.f_mode = 0;
   return result;
