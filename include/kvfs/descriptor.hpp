@@ -29,6 +29,11 @@
 
 namespace kvfs {
 
+/// The bytes of a string, for the calls that take bytes.
+inline std::span<const std::byte> as_bytes(std::string_view text) noexcept {
+  return std::as_bytes(std::span<const char>(text.data(), text.size()));
+}
+
 namespace detail {
 // Defined by <kvfs/asio.hpp>: the Asio error a stream read reports at end of
 // file. A descriptor used as an Asio stream needs that header included.
@@ -48,10 +53,6 @@ template <class Result>
 Result throw_on_error(Result result, const std::error_code& ec, const char* what) {
   if (ec) throw std::system_error(ec, what);
   return result;
-}
-
-inline std::span<const std::byte> as_bytes(std::string_view text) noexcept {
-  return std::as_bytes(std::span<const char>(text.data(), text.size()));
 }
 
 template <class PrivateData>
@@ -438,11 +439,11 @@ std::size_t read(D& d, std::span<char> buf, std::error_code& ec) {
 }
 template <any_descriptor D>
 std::size_t write(D& d, std::string_view text, std::error_code& ec) {
-  return kvfs::write(d, detail::as_bytes(text), ec);
+  return kvfs::write(d, kvfs::as_bytes(text), ec);
 }
 template <any_descriptor D>
 std::size_t write_all(D& d, std::string_view text, std::error_code& ec) {
-  return kvfs::write_all(d, detail::as_bytes(text), ec);
+  return kvfs::write_all(d, kvfs::as_bytes(text), ec);
 }
 
 template <any_descriptor D>

@@ -5,11 +5,17 @@
 #pragma once
 
 #include <kvfs/asio.hpp>
+#include <kvfs/chrdev.hpp>
 #include <kvfs/descriptor.hpp>
+#include <kvfs/f_op.hpp>
+#include <kvfs/fd_table.hpp>
 #include <kvfs/file.hpp>
 #include <kvfs/file_system.hpp>
 #include <kvfs/name.hpp>
+#include <kvfs/open_file.hpp>
+#include <kvfs/pipefs.hpp>
 #include <kvfs/posixfs.hpp>
+#include <kvfs/process.hpp>
 #include <kvfs/registry.hpp>
 #include <kvfs/sockfs.hpp>
 #include <kvfs/tcp.hpp>

@@ -12,6 +12,7 @@
 #include <kvfs/detail/vfs.hpp>
 #include <kvfs/file_system.hpp>
 #include <kvfs/name.hpp>
+#include <kvfs/open_file.hpp>
 #include <kvfs/trace.hpp>
 
 #include <fcntl.h>
@@ -25,6 +26,7 @@
 #include <cstddef>
 #include <span>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 namespace kvfs {
@@ -135,6 +137,108 @@ struct sockfs {
     return Proto::shutdown(sock_from_file(file).sk, how);
   }
 };
+
+/// struct proto_ops as a run-time table, generated from a proto policy:
+/// what a socket's `sock->ops` points to in the descriptor table.
+struct proto_ops_table {
+  std::string_view name;
+  ssize_t (*sendmsg)(void* sk, std::span<const ::iovec>, int flags, ostream_trace& trace);
+  ssize_t (*recvmsg)(void* sk, std::span<const ::iovec>, int flags, ostream_trace& trace);
+  int (*shutdown)(void* sk, int how);
+  int (*release)(void* sk);
+  int (*native_handle)(const void* sk);
+  void (*destroy)(void* sk);  // frees the protocol's socket object
+};
+
+template <proto_ops Proto>
+inline constexpr proto_ops_table proto_ops_of = {
+    Proto::name,
+    [](void* sk, std::span<const ::iovec> iov, int flags, ostream_trace& trace) {
+      return Proto::sendmsg(*static_cast<typename Proto::sock_type*>(sk), iov, flags, trace);
+    },
+    [](void* sk, std::span<const ::iovec> iov, int flags, ostream_trace& trace) {
+      return Proto::recvmsg(*static_cast<typename Proto::sock_type*>(sk), iov, flags, trace);
+    },
+    [](void* sk, int how) { return Proto::shutdown(*static_cast<typename Proto::sock_type*>(sk), how); },
+    [](void* sk) { return Proto::release(*static_cast<typename Proto::sock_type*>(sk)); },
+    [](const void* sk) { return Proto::native_handle(*static_cast<const typename Proto::sock_type*>(sk)); },
+    [](void* sk) { delete static_cast<typename Proto::sock_type*>(sk); },
+};
+
+/// A proto policy that dispatches through the socket's own table, as the
+/// kernel's sock->ops does: the protocol is chosen at run time. Every socket
+/// in the descriptor table is a sockfs<any_proto> file, so they all share
+/// one socket_file_ops table, whatever their protocol.
+struct any_proto {
+  static constexpr std::string_view name = "sock->ops";
+
+  /// The protocol's socket object and its table, owned.
+  class sock_type {
+   public:
+    /// Takes over a socket of the protocol `Proto`.
+    template <proto_ops Proto>
+    static sock_type of(typename Proto::sock_type&& sk) {
+      return sock_type(&proto_ops_of<Proto>, new typename Proto::sock_type(std::move(sk)));
+    }
+    sock_type(sock_type&& other) noexcept : ops_(other.ops_), sk_(std::exchange(other.sk_, nullptr)) {}
+    sock_type& operator=(sock_type&& other) noexcept {
+      if (this != &other) {
+        reset();
+        ops_ = other.ops_;
+        sk_ = std::exchange(other.sk_, nullptr);
+      }
+      return *this;
+    }
+    ~sock_type() { reset(); }
+
+    const proto_ops_table& ops() const noexcept { return *ops_; }
+    void* sk() const noexcept { return sk_; }
+
+   private:
+    sock_type(const proto_ops_table* ops, void* sk) noexcept : ops_(ops), sk_(sk) {}
+    void reset() noexcept {
+      if (sk_ != nullptr) ops_->destroy(std::exchange(sk_, nullptr));
+    }
+    const proto_ops_table* ops_;
+    void* sk_;
+  };
+
+  template <class Trace>
+  static ssize_t sendmsg(sock_type& sock, std::span<const ::iovec> iov, int flags, Trace& trace) {
+    trace.step(sock.ops().name, ": sendmsg");
+    return sock.ops().sendmsg(sock.sk(), iov, flags, runtime_trace(trace));
+  }
+  template <class Trace>
+  static ssize_t recvmsg(sock_type& sock, std::span<const ::iovec> iov, int flags, Trace& trace) {
+    trace.step(sock.ops().name, ": recvmsg");
+    return sock.ops().recvmsg(sock.sk(), iov, flags, runtime_trace(trace));
+  }
+  static int shutdown(sock_type& sock, int how) { return sock.ops().shutdown(sock.sk(), how); }
+  static int release(sock_type& sock) { return sock.ops().release(sock.sk()); }
+  static int native_handle(const sock_type& sock) noexcept { return sock.ops().native_handle(sock.sk()); }
+
+ private:
+  template <class Trace>
+  static ostream_trace& runtime_trace(Trace& trace) noexcept {
+    if constexpr (std::is_same_v<Trace, ostream_trace>) {
+      return trace;
+    } else {
+      static ostream_trace off;  // no stream: every member returns at once
+      return off;
+    }
+  }
+};
+
+/// socket_file_ops as the descriptor table knows it: one table for every
+/// socket, whatever its protocol.
+inline constexpr const file_operations& socket_file_ops_table = f_op_table<sockfs<any_proto>>;
+
+/// sock_from_file(): the socket behind a file of the descriptor table, or
+/// null when its f_op is not socket_file_ops (the caller answers ENOTSOCK).
+inline socket<any_proto>* sock_from_file(open_file& file) noexcept {
+  if (file.f_op != &socket_file_ops_table) return nullptr;
+  return &static_cast<typed_file<sockfs<any_proto>>&>(file).private_data;
+}
 
 /// sock_alloc_file(): wraps a protocol socket in a file of sockfs whose f_op
 /// is socket_file_ops. A socket is always O_RDWR; of `flags` only O_NONBLOCK

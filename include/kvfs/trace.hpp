@@ -48,6 +48,9 @@ class ostream_trace {
   ostream_trace() noexcept = default;
   explicit ostream_trace(std::ostream& out) noexcept : out_(&out) {}
 
+  /// Whether it has a stream to print to.
+  bool active() const noexcept { return out_ != nullptr; }
+
   void begin(std::string_view call, int fd) {
     if (out_ == nullptr) return;
     line_.assign(call);
