@@ -14,6 +14,7 @@
 #include <asio/error.hpp>
 #include <asio/socket_base.hpp>
 
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <array>
@@ -69,12 +70,12 @@ struct asio_stream_proto {
     if (iov.size() == 1) {
       trace.step("asio send");
       const asio::const_buffer buffer(iov[0].iov_base, iov[0].iov_len);
-      return retry_interrupted([&](std::error_code& ec) { return sk.send(buffer, flags, ec); });
+      return retry_interrupted(sk, flags, [&](std::error_code& ec) { return sk.send(buffer, flags, ec); });
     }
     trace.step("asio sendmsg");
     std::array<asio::const_buffer, detail::max_gathered_buffers> storage;
     const auto buffers = detail::to_asio_buffers(iov, storage);
-    return retry_interrupted([&](std::error_code& ec) { return sk.send(buffers, flags, ec); });
+    return retry_interrupted(sk, flags, [&](std::error_code& ec) { return sk.send(buffers, flags, ec); });
   }
 
   template <class Trace>
@@ -82,12 +83,12 @@ struct asio_stream_proto {
     if (iov.size() == 1) {
       trace.step("asio recv");
       const asio::mutable_buffer buffer(iov[0].iov_base, iov[0].iov_len);
-      return retry_interrupted([&](std::error_code& ec) { return sk.receive(buffer, flags, ec); });
+      return retry_interrupted(sk, flags, [&](std::error_code& ec) { return sk.receive(buffer, flags, ec); });
     }
     trace.step("asio recvmsg");
     std::array<asio::mutable_buffer, detail::max_gathered_buffers> storage;
     const auto buffers = detail::to_asio_buffers(iov, storage);
-    return retry_interrupted([&](std::error_code& ec) { return sk.receive(buffers, flags, ec); });
+    return retry_interrupted(sk, flags, [&](std::error_code& ec) { return sk.receive(buffers, flags, ec); });
   }
 
   static int shutdown(sock_type& sk, int how) {
@@ -110,8 +111,18 @@ struct asio_stream_proto {
  private:
   // A transfer interrupted by a signal before it moved anything is retried,
   // as posixfs retries EINTR.
+  //
+  // MSG_DONTWAIT on a blocking socket: Asio would wait for readiness after
+  // EAGAIN, so the socket is made non-blocking for this one call.
   template <class Transfer>
-  static ssize_t retry_interrupted(Transfer transfer) {
+  static ssize_t retry_interrupted(sock_type& sk, int flags, Transfer transfer) {
+    if ((flags & MSG_DONTWAIT) != 0 && !sk.non_blocking()) {
+      std::error_code ec;
+      sk.non_blocking(true, ec);
+      const ssize_t result = ec ? detail::kernel_result(0, ec) : retry_interrupted(sk, 0, transfer);
+      sk.non_blocking(false, ec);
+      return result;
+    }
     for (;;) {
       std::error_code ec;
       const std::size_t transferred = transfer(ec);

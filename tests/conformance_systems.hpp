@@ -1,0 +1,128 @@
+// The two systems every conformance scenario runs on: the real kernel
+// (raw system calls) and kvfs's process. Both answer kernel-style: a
+// count, offset or number, or -errno.
+#pragma once
+
+#include <kvfs/process.hpp>
+#include <kvfs/tcp.hpp>
+
+#include <asio/io_context.hpp>
+#include <asio/ip/address.hpp>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <utility>
+
+namespace kvfs_test {
+
+inline long raw_result(long result) { return result < 0 ? -errno : result; }
+
+struct real_kernel {
+  static constexpr const char* name = "linux";
+
+  long open(const std::filesystem::path& p, int flags, mode_t mode = 0) {
+    return raw_result(::open(p.c_str(), flags | O_CLOEXEC, mode));
+  }
+  long read(int fd, std::span<std::byte> b) { return raw_result(::read(fd, b.data(), b.size())); }
+  long write(int fd, std::span<const std::byte> b) { return raw_result(::write(fd, b.data(), b.size())); }
+  long readv(int fd, std::span<const ::iovec> v) {
+    return raw_result(::readv(fd, v.data(), static_cast<int>(v.size())));
+  }
+  long writev(int fd, std::span<const ::iovec> v) {
+    return raw_result(::writev(fd, v.data(), static_cast<int>(v.size())));
+  }
+  long pread(int fd, std::span<std::byte> b, kvfs::loff_t pos) {
+    return raw_result(::pread(fd, b.data(), b.size(), pos));
+  }
+  long pwrite(int fd, std::span<const std::byte> b, kvfs::loff_t pos) {
+    return raw_result(::pwrite(fd, b.data(), b.size(), pos));
+  }
+  long lseek(int fd, kvfs::loff_t off, int whence) { return raw_result(::lseek(fd, off, whence)); }
+  long fsync(int fd) { return raw_result(::fsync(fd)); }
+  long fstat(int fd, struct ::stat& st) { return raw_result(::fstat(fd, &st)); }
+  long close(int fd) { return raw_result(::close(fd)); }
+  long dup(int fd) { return raw_result(::fcntl(fd, F_DUPFD_CLOEXEC, 0)); }
+  long dup2(int a, int b) { return raw_result(::dup2(a, b)); }
+  long dup3(int a, int b, int flags) { return raw_result(::dup3(a, b, flags)); }
+  long pipe(std::span<int, 2> fds, int flags = 0) { return raw_result(::pipe2(fds.data(), flags | O_CLOEXEC)); }
+  long send(int fd, std::span<const std::byte> b, int flags = 0) {
+    return raw_result(::send(fd, b.data(), b.size(), flags | MSG_NOSIGNAL));
+  }
+  long recv(int fd, std::span<std::byte> b, int flags = 0) { return raw_result(::recv(fd, b.data(), b.size(), flags)); }
+  long shutdown(int fd, int how) { return raw_result(::shutdown(fd, how)); }
+  long sendfile(int out, int in, kvfs::loff_t* off, std::size_t count) {
+    off_t pos = off != nullptr ? *off : 0;
+    const long r = raw_result(::sendfile(out, in, off != nullptr ? &pos : nullptr, count));
+    if (off != nullptr) *off = pos;
+    return r;
+  }
+
+  /// A connected TCP pair on loopback: {client, server}; -errno on failure.
+  std::pair<long, long> tcp_pair(int client_flags = 0) {
+    const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    ::bind(listener, reinterpret_cast<sockaddr*>(&addr), len);
+    ::listen(listener, 1);
+    ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+    const int client = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ::connect(client, reinterpret_cast<sockaddr*>(&addr), len);
+    if ((client_flags & O_NONBLOCK) != 0) ::fcntl(client, F_SETFL, O_NONBLOCK);
+    const int server = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+    ::close(listener);
+    return {client, server};
+  }
+};
+
+struct kvfs_kernel {
+  static constexpr const char* name = "kvfs";
+  explicit kvfs_kernel(std::size_t max_files = kvfs::fd_table::default_max_fds) : proc(max_files) {}
+
+  asio::io_context io;  // outlives the sockets in the table: declared first
+  kvfs::process proc;
+
+  long open(const std::filesystem::path& p, int flags, mode_t mode = 0) { return proc.open(p, flags, mode); }
+  long read(int fd, std::span<std::byte> b) { return proc.read(fd, b); }
+  long write(int fd, std::span<const std::byte> b) { return proc.write(fd, b); }
+  long readv(int fd, std::span<const ::iovec> v) { return proc.readv(fd, v); }
+  long writev(int fd, std::span<const ::iovec> v) { return proc.writev(fd, v); }
+  long pread(int fd, std::span<std::byte> b, kvfs::loff_t pos) { return proc.pread(fd, b, pos); }
+  long pwrite(int fd, std::span<const std::byte> b, kvfs::loff_t pos) { return proc.pwrite(fd, b, pos); }
+  long lseek(int fd, kvfs::loff_t off, int whence) { return proc.lseek(fd, off, whence); }
+  long fsync(int fd) { return proc.fsync(fd); }
+  long fstat(int fd, struct ::stat& st) { return proc.fstat(fd, st); }
+  long close(int fd) { return proc.close(fd); }
+  long dup(int fd) { return proc.dup(fd); }
+  long dup2(int a, int b) { return proc.dup2(a, b); }
+  long dup3(int a, int b, int flags) { return proc.dup3(a, b, flags); }
+  long pipe(std::span<int, 2> fds, int flags = 0) { return proc.pipe(fds, flags); }
+  long send(int fd, std::span<const std::byte> b, int flags = 0) { return proc.send(fd, b, flags); }
+  long recv(int fd, std::span<std::byte> b, int flags = 0) { return proc.recv(fd, b, flags); }
+  long shutdown(int fd, int how) { return proc.shutdown(fd, how); }
+  long sendfile(int out, int in, kvfs::loff_t* off, std::size_t count) { return proc.sendfile(out, in, off, count); }
+
+  std::pair<long, long> tcp_pair(int client_flags = 0) {
+    kvfs::tcp::acceptor listener(io, {asio::ip::make_address("127.0.0.1"), 0});
+    auto client = kvfs::tcp::connect(io, listener.local_endpoint(), client_flags);
+    auto server = kvfs::tcp::accept(listener);
+    const long c = proc.fd_install(std::move(client));
+    const long s = proc.fd_install(std::move(server));
+    return {c, s};
+  }
+};
+
+}  // namespace kvfs_test

@@ -1,0 +1,444 @@
+// The conformance scenarios of docs (shared/design/conformance.md): each
+// runs once on the real kernel and once through kvfs's process, and what
+// they observe (results or errno, contents, offsets) must be equal.
+#include <catch2/catch.hpp>
+
+#include "conformance_systems.hpp"
+#include "support.hpp"
+
+#include <sys/resource.h>
+
+#include <array>
+#include <csignal>
+#include <cstring>
+#include <string>
+#include <vector>
+
+using kvfs_test::kvfs_kernel;
+using kvfs_test::real_kernel;
+using kvfs_test::temp_dir;
+
+namespace {
+
+// What a scenario saw, one line per observation.
+class observations {
+ public:
+  void operator()(const std::string& label, long result) { lines_.push_back(label + " = " + show(result)); }
+  void text(const std::string& label, const std::string& value) { lines_.push_back(label + " = \"" + value + "\""); }
+  void fact(const std::string& label, bool value) { lines_.push_back(label + (value ? ": yes" : ": no")); }
+  const std::vector<std::string>& lines() const { return lines_; }
+
+ private:
+  static std::string show(long result) {
+    if (result >= 0) return std::to_string(result);
+    const char* name = ::strerrorname_np(static_cast<int>(-result));
+    return std::string("-") + (name != nullptr ? name : "E?");
+  }
+  std::vector<std::string> lines_;
+};
+
+std::span<const std::byte> bytes(std::string_view s) { return kvfs::as_bytes(s); }
+
+template <class Sys>
+std::string read_all(Sys& sys, int fd) {
+  std::string out;
+  std::array<char, 4096> buf{};
+  for (;;) {
+    const long n = sys.read(fd, std::as_writable_bytes(std::span(buf)));
+    if (n <= 0) return out;
+    out.append(buf.data(), static_cast<std::size_t>(n));
+  }
+}
+
+// Runs `scenario` on both systems, each in a directory of its own.
+template <class Scenario>
+void differential(Scenario scenario) {
+  temp_dir linux_dir, kvfs_dir;
+  observations on_linux, on_kvfs;
+  {
+    real_kernel linux_sys;
+    scenario(linux_sys, linux_dir, on_linux);
+  }
+  {
+    kvfs_kernel kvfs_sys;
+    scenario(kvfs_sys, kvfs_dir, on_kvfs);
+  }
+  REQUIRE_FALSE(on_linux.lines().empty());
+  CHECK(on_kvfs.lines() == on_linux.lines());
+}
+
+// SIGPIPE is ignored while a scenario runs on the real kernel's write(2).
+struct ignore_sigpipe {
+  ignore_sigpipe() { previous = std::signal(SIGPIPE, SIG_IGN); }
+  ~ignore_sigpipe() { std::signal(SIGPIPE, previous); }
+  void (*previous)(int);
+};
+
+}  // namespace
+
+TEST_CASE("conformance 1-4: writes of every size, NULL writes, O_APPEND, EOF", "[conformance][table]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  differential([](auto& sys, const temp_dir& dir, observations& seen) {
+    const int fd = static_cast<int>(sys.open(dir / "f", O_RDWR | O_CREAT | O_TRUNC, 0644));
+    std::string expected;
+    for (std::size_t n = BUFSIZ; n >= 1; n /= 2) {
+      const std::string block(n, static_cast<char>('a' + n % 26));
+      seen("write " + std::to_string(n), sys.write(fd, bytes(block)));
+      expected += block;
+    }
+    seen("write(NULL, 0)", sys.write(fd, {}));
+    sys.lseek(fd, 0, SEEK_SET);
+    seen.fact("contents match", read_all(sys, fd) == expected);
+    std::array<std::byte, 8> buf{};
+    seen("read at EOF", sys.read(fd, buf));
+    sys.close(fd);
+
+    const int a = static_cast<int>(sys.open(dir / "append", O_WRONLY | O_CREAT, 0644));
+    seen("write 2K", sys.write(a, bytes(std::string(2048, 'a'))));
+    sys.close(a);
+    const int b = static_cast<int>(sys.open(dir / "append", O_WRONLY | O_APPEND));
+    seen("append 1K", sys.write(b, bytes(std::string(1024, 'b'))));
+    struct ::stat st {};
+    sys.fstat(b, st);
+    seen("size", st.st_size);
+    seen("offset", sys.lseek(b, 0, SEEK_CUR));
+    sys.close(b);
+  });
+}
+
+TEST_CASE("conformance 5-7: lseek from every origin, bad offsets, holes", "[conformance][table]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  differential([](auto& sys, const temp_dir& dir, observations& seen) {
+    const int fd = static_cast<int>(sys.open(dir / "abc", O_RDWR | O_CREAT | O_TRUNC, 0644));
+    sys.write(fd, bytes("abcdefg"));
+    std::array<char, 8> buf{};
+    auto read_text = [&] {
+      const long n = sys.read(fd, std::as_writable_bytes(std::span(buf)));
+      return std::string(buf.data(), n > 0 ? static_cast<std::size_t>(n) : 0);
+    };
+    seen("SEEK_SET 4", sys.lseek(fd, 4, SEEK_SET));
+    seen.text("read", read_text());
+    seen("SEEK_CUR -2", sys.lseek(fd, -2, SEEK_CUR));
+    seen.text("read", read_text());
+    seen("SEEK_END -4", sys.lseek(fd, -4, SEEK_END));
+    seen.text("read", read_text());
+    seen("SEEK_END 0", sys.lseek(fd, 0, SEEK_END));
+    seen("SEEK_SET -1", sys.lseek(fd, -1, SEEK_SET));
+    seen("SEEK_CUR -100", sys.lseek(fd, -100, SEEK_CUR));
+    seen("whence 5", sys.lseek(fd, 0, 5));
+    seen("whence -1", sys.lseek(fd, 0, -1));
+    seen("offset kept", sys.lseek(fd, 0, SEEK_CUR));
+    seen("SEEK_SET 100", sys.lseek(fd, 100, SEEK_SET));
+    seen("write in the hole's far side", sys.write(fd, bytes("Z")));
+    std::array<std::byte, 93> hole{};
+    seen("pread hole", sys.pread(fd, hole, 7));
+    seen.fact("hole is zeros", std::all_of(hole.begin(), hole.end(), [](std::byte b) { return b == std::byte{0}; }));
+    seen("lseek bad fd", sys.lseek(1000, 0, SEEK_SET));
+    seen("lseek bad fd and whence", sys.lseek(1000, 0, 42));
+    sys.close(fd);
+  });
+}
+
+TEST_CASE("conformance 8-13: pread, pwrite, access modes, readv, writev, fsync", "[conformance][table]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  differential([](auto& sys, const temp_dir& dir, observations& seen) {
+    const int fd = static_cast<int>(sys.open(dir / "p", O_RDWR | O_CREAT | O_TRUNC, 0644));
+    sys.write(fd, bytes("0123456789"));
+    sys.lseek(fd, 2, SEEK_SET);
+    seen("pwrite at 5", sys.pwrite(fd, bytes("XY"), 5));
+    seen("pwrite(NULL, 0, 0)", sys.pwrite(fd, {}, 0));
+    std::array<std::byte, 4> buf{};
+    seen("pread at 4", sys.pread(fd, buf, 4));
+    seen.text("pread data", kvfs_test::text(buf));
+    seen("offset unmoved", sys.lseek(fd, 0, SEEK_CUR));
+    seen("pread at -1", sys.pread(fd, buf, -1));
+    seen("pread bad fd at -1", sys.pread(1000, buf, -1));
+    seen("pread bad fd", sys.pread(1000, buf, 0));
+
+    const int ro = static_cast<int>(sys.open(dir / "p", O_RDONLY));
+    const int wo = static_cast<int>(sys.open(dir / "p", O_WRONLY));
+    seen("write on O_RDONLY", sys.write(ro, bytes("x")));
+    seen("pwrite on O_RDONLY", sys.pwrite(ro, bytes("x"), 0));
+    seen("read on O_WRONLY", sys.read(wo, buf));
+    seen("readv on O_WRONLY", sys.readv(wo, std::span<const ::iovec>{}));
+
+    std::string a = "alpha-", b = "beta-", c = "gamma";
+    const std::array<::iovec, 3> out{{{a.data(), a.size()}, {b.data(), b.size()}, {c.data(), c.size()}}};
+    seen("writev", sys.writev(wo, out));
+    const std::array<::iovec, 2> empty{{{a.data(), 0}, {b.data(), 0}}};
+    seen("writev of 0 bytes", sys.writev(wo, empty));
+    std::vector<::iovec> too_many(1025, ::iovec{a.data(), 1});
+    seen("writev of 1025 segments", sys.writev(wo, too_many));
+    std::array<char, 3> x{};
+    std::array<char, 20> y{};
+    const std::array<::iovec, 2> in{{{x.data(), x.size()}, {y.data(), y.size()}}};
+    seen("readv", sys.readv(ro, in));
+    seen.text("readv data", std::string(x.data(), 3) + std::string(y.data(), 13));
+    seen("fsync", sys.fsync(fd));
+    sys.close(fd);
+    sys.close(ro);
+    sys.close(wo);
+  });
+}
+
+TEST_CASE("conformance 14-17, 19-22: close, dup, dup2, dup3, shared offsets, reuse", "[conformance][table]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  differential([](auto& sys, const temp_dir& dir, observations& seen) {
+    const int fd = static_cast<int>(sys.open(dir / "d", O_RDWR | O_CREAT | O_TRUNC, 0644));
+    sys.write(fd, bytes("shared offset"));
+    const long copy = sys.dup(fd);
+    seen.fact("dup is the lowest free number (next after fd)", copy == fd + 1);
+    struct ::stat st1 {
+    }, st2{};
+    sys.fstat(fd, st1);
+    sys.fstat(static_cast<int>(copy), st2);
+    seen.fact("same inode", st1.st_ino == st2.st_ino);
+    seen("lseek via the original", sys.lseek(fd, 3, SEEK_SET));
+    seen("offset seen via the copy", sys.lseek(static_cast<int>(copy), 0, SEEK_CUR));
+    seen("dup(-1)", sys.dup(-1));
+    seen("dup(1500)", sys.dup(1500));
+    seen("close(-1)", sys.close(-1));
+
+    const int ro = static_cast<int>(sys.open(dir / "d", O_RDONLY));
+    const long ro_copy = sys.dup(ro);
+    seen("write via a dup of O_RDONLY", sys.write(static_cast<int>(ro_copy), bytes("x")));
+
+    // dup2 onto an open number closes what it held; onto a closed one works.
+    const long target = sys.dup(fd);
+    seen.fact("dup2 onto an open number returns it", sys.dup2(ro, static_cast<int>(target)) == target);
+    seen("the number now reads-only", sys.write(static_cast<int>(target), bytes("x")));
+    seen.fact("dup2(fd, fd) returns fd", sys.dup2(fd, fd) == fd);
+    seen("dup2 from a bad fd", sys.dup2(1000, fd));
+    seen("dup3(fd, fd)", sys.dup3(fd, fd, 0));
+    seen("dup3 with a bad flag", sys.dup3(fd, static_cast<int>(target), O_NONBLOCK));
+    seen("dup2 beyond the limit", sys.dup2(fd, 1 << 30));
+
+    // close, then the number is reused by the next open.
+    seen("close copy", sys.close(static_cast<int>(copy)));
+    seen("close copy again", sys.close(static_cast<int>(copy)));
+    seen.fact("the next open reuses it", sys.open(dir / "d", O_RDONLY) == copy);
+    sys.close(static_cast<int>(copy));
+    for (long n : {static_cast<long>(fd), static_cast<long>(ro), ro_copy, target}) sys.close(static_cast<int>(n));
+  });
+}
+
+TEST_CASE("conformance 18: dup until the table is full is EMFILE", "[conformance][table]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  temp_dir dir;
+  constexpr std::size_t limit = 64;
+  auto fill = [&](auto& sys) {
+    const int fd = static_cast<int>(sys.open(dir / "x", O_RDONLY | O_CREAT, 0644));
+    std::vector<long> dups;
+    long result = 0;
+    for (std::size_t i = 0; i < 2 * limit && (result = sys.dup(fd)) >= 0; ++i) dups.push_back(result);
+    for (long d : dups) sys.close(static_cast<int>(d));
+    sys.close(fd);
+    return std::pair{result, dups.empty() ? -1 : dups.back()};
+  };
+
+  rlimit previous{};
+  ::getrlimit(RLIMIT_NOFILE, &previous);
+  rlimit lowered = previous;
+  lowered.rlim_cur = limit;
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &lowered) == 0);
+  real_kernel linux_sys;
+  const auto [linux_result, linux_last] = fill(linux_sys);
+  ::setrlimit(RLIMIT_NOFILE, &previous);
+
+  kvfs_kernel kvfs_sys(limit);
+  const auto [kvfs_result, kvfs_last] = fill(kvfs_sys);
+  CHECK(linux_result == -EMFILE);
+  CHECK(kvfs_result == -EMFILE);
+  CHECK(linux_last == static_cast<long>(limit) - 1);  // the highest number allowed was handed out
+  CHECK(kvfs_last == static_cast<long>(limit) - 1);
+}
+
+TEST_CASE("conformance 23-28: pipes", "[conformance][table][pipefs]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  ignore_sigpipe no_sigpipe;
+  differential([](auto& sys, const temp_dir&, observations& seen) {
+    std::array<int, 2> p{};
+    seen("pipe", sys.pipe(p));
+    seen("write", sys.write(p[1], bytes("through the pipe")));
+    std::array<std::byte, 32> buf{};
+    seen("read", sys.read(p[0], std::span(buf).first(7)));
+    seen.text("in order", kvfs_test::text(std::span(buf).first(7)));
+    seen("write to the read end", sys.write(p[0], bytes("x")));
+    seen("read from the write end", sys.read(p[1], buf));
+    seen("lseek read end", sys.lseek(p[0], 0, SEEK_SET));
+    seen("lseek write end", sys.lseek(p[1], 0, SEEK_CUR));
+    seen("pread", sys.pread(p[0], buf, 0));
+    seen("pwrite", sys.pwrite(p[1], bytes("x"), 0));
+    seen("fsync", sys.fsync(p[1]));
+    struct ::stat st {};
+    sys.fstat(p[0], st);
+    seen.fact("S_ISFIFO", S_ISFIFO(st.st_mode));
+    seen("close write end", sys.close(p[1]));
+    seen("drain", sys.read(p[0], buf));
+    seen("read after drain", sys.read(p[0], buf));
+    seen("close read end", sys.close(p[0]));
+
+    seen("pipe again", sys.pipe(p));
+    sys.close(p[0]);
+    seen("write with no reader", sys.write(p[1], bytes("x")));
+    sys.close(p[1]);
+
+    seen("pipe with a bad flag", sys.pipe(p, O_APPEND));
+    seen("non-blocking pipe", sys.pipe(p, O_NONBLOCK));
+    seen("read empty", sys.read(p[0], buf));
+    long wrote = 0;
+    const std::string chunk(4096, 'x');
+    for (int i = 0; i < 1000 && wrote >= 0; ++i) wrote = sys.write(p[1], bytes(chunk));
+    seen("write full", wrote);
+    sys.close(p[0]);
+    sys.close(p[1]);
+  });
+}
+
+TEST_CASE("conformance 14, 29-37: TCP sockets on loopback", "[conformance][table][sockfs]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  ignore_sigpipe no_sigpipe;
+  differential([](auto& sys, const temp_dir& dir, observations& seen) {
+    auto [client, server] = sys.tcp_pair();
+    const int c = static_cast<int>(client), s = static_cast<int>(server);
+    seen("write", sys.write(c, bytes("hello ")));
+    seen("send", sys.send(c, bytes("world")));
+    std::array<std::byte, 11> buf{};
+    long got = 0;
+    for (int i = 0; i < 100 && got < 11; ++i) {
+      const long n = sys.read(s, std::span(buf).subspan(static_cast<std::size_t>(got)));
+      if (n <= 0) break;
+      got += n;
+    }
+    seen.text("received in order", kvfs_test::text(buf));
+    seen("read of 0 bytes", sys.read(s, {}));
+    seen("lseek", sys.lseek(c, 0, SEEK_SET));
+    seen("pread", sys.pread(s, buf, 0));
+    seen("pwrite", sys.pwrite(c, bytes("x"), 0));
+    seen("fsync", sys.fsync(c));
+    struct ::stat st {};
+    sys.fstat(c, st);
+    seen.fact("S_ISSOCK", S_ISSOCK(st.st_mode));
+
+    const int file = static_cast<int>(sys.open(dir / "plain", O_RDWR | O_CREAT, 0644));
+    seen("send on a file", sys.send(file, bytes("x")));
+    seen("recv on a file", sys.recv(file, buf));
+    seen("shutdown on a file", sys.shutdown(file, SHUT_WR));
+    seen("shutdown on a bad fd", sys.shutdown(1000, SHUT_WR));
+    sys.close(file);
+
+    seen("shutdown(SHUT_WR)", sys.shutdown(c, SHUT_WR));
+    seen("peer reads 0", sys.read(s, buf));
+    seen("write after SHUT_WR", sys.write(c, bytes("late")));
+    seen("shutdown(7)", sys.shutdown(c, 7));
+    seen("recv nothing, non-blocking", sys.recv(c, buf, MSG_DONTWAIT));
+    seen("close client", sys.close(c));
+    seen("close server", sys.close(s));
+
+    auto [c2, s2] = sys.tcp_pair(O_NONBLOCK);
+    seen("non-blocking read of nothing", sys.read(static_cast<int>(c2), buf));
+    sys.close(static_cast<int>(s2));
+    long result = 0;
+    const std::string chunk(4096, 'x');
+    for (int i = 0; i < 200 && result >= 0; ++i) {
+      result = sys.write(static_cast<int>(c2), bytes(chunk));
+      if (result >= 0) ::usleep(1000);
+    }
+    seen.fact("write to a closed peer fails with EPIPE or ECONNRESET", result == -EPIPE || result == -ECONNRESET);
+    sys.close(static_cast<int>(c2));
+  });
+}
+
+TEST_CASE("conformance 38-39: /dev/null, /dev/zero and /dev/full", "[conformance][table][chrdev]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  differential([](auto& sys, const temp_dir&, observations& seen) {
+    std::array<std::byte, 64> buf{};
+    buf.fill(std::byte{0x55});
+    const int null = static_cast<int>(sys.open("/dev/null", O_RDWR));
+    seen("read /dev/null", sys.read(null, buf));
+    seen("write /dev/null", sys.write(null, bytes("gone")));
+    seen("lseek /dev/null", sys.lseek(null, 100, SEEK_SET));
+    seen("pread /dev/null", sys.pread(null, buf, 10));
+    struct ::stat st {};
+    sys.fstat(null, st);
+    seen.fact("S_ISCHR", S_ISCHR(st.st_mode));
+    seen("rdev", static_cast<long>(st.st_rdev));
+    sys.close(null);
+
+    const int zero = static_cast<int>(sys.open("/dev/zero", O_RDWR));
+    seen("read /dev/zero", sys.read(zero, buf));
+    seen.fact("zeros", std::all_of(buf.begin(), buf.end(), [](std::byte b) { return b == std::byte{0}; }));
+    seen("write /dev/zero", sys.write(zero, bytes("gone")));
+    sys.close(zero);
+
+    const int full = static_cast<int>(sys.open("/dev/full", O_RDWR));
+    seen("write /dev/full", sys.write(full, bytes("x")));
+    buf.fill(std::byte{0x55});
+    seen("read /dev/full", sys.read(full, buf));
+    seen.fact("zeros", std::all_of(buf.begin(), buf.end(), [](std::byte b) { return b == std::byte{0}; }));
+    sys.close(full);
+
+    const int ro = static_cast<int>(sys.open("/dev/null", O_RDONLY));
+    seen("write /dev/null opened O_RDONLY", sys.write(ro, bytes("x")));
+    sys.close(ro);
+  });
+}
+
+TEST_CASE("conformance 40-43: sendfile", "[conformance][table]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  differential([](auto& sys, const temp_dir& dir, observations& seen) {
+    const int in = static_cast<int>(sys.open(dir / "in", O_RDWR | O_CREAT | O_TRUNC, 0644));
+    std::string data(100000, '\0');
+    for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 31 % 253);
+    sys.write(in, bytes(data));
+    sys.lseek(in, 10, SEEK_SET);
+
+    const int out = static_cast<int>(sys.open(dir / "out", O_RDWR | O_CREAT | O_TRUNC, 0644));
+    kvfs::loff_t offset = 0;
+    seen("sendfile from 0", sys.sendfile(out, in, &offset, 1000));
+    seen("offset advanced", offset);
+    seen("input position untouched", sys.lseek(in, 0, SEEK_CUR));
+    offset = 50000;
+    seen("sendfile mid-file", sys.sendfile(out, in, &offset, 2000));
+    seen("offset advanced", offset);
+    seen("sendfile without offset", sys.sendfile(out, in, nullptr, 500));
+    seen("input position advanced", sys.lseek(in, 0, SEEK_CUR));
+    seen("sendfile at EOF", [&] {
+      kvfs::loff_t end = static_cast<kvfs::loff_t>(data.size());
+      return sys.sendfile(out, in, &end, 10);
+    }());
+    sys.lseek(out, 0, SEEK_SET);
+    seen.fact("output is the input's ranges",
+              read_all(sys, out) == data.substr(0, 1000) + data.substr(50000, 2000) + data.substr(10, 500));
+
+    const int ro = static_cast<int>(sys.open(dir / "out", O_RDONLY));
+    const int wo = static_cast<int>(sys.open(dir / "in", O_WRONLY));
+    seen("out not writable", sys.sendfile(ro, in, nullptr, 10));
+    seen("in not readable", sys.sendfile(out, wo, nullptr, 10));
+    seen("bad in fd", sys.sendfile(out, 1000, nullptr, 10));
+    seen("bad out fd", sys.sendfile(1000, in, nullptr, 10));
+    kvfs::loff_t negative = -1;
+    seen("negative offset", sys.sendfile(out, in, &negative, 10));
+
+    std::array<int, 2> p{};
+    sys.pipe(p);
+    kvfs::loff_t zero = 0;
+    seen("offset on a pipe", sys.sendfile(out, p[0], &zero, 10));
+    sys.close(p[0]);
+    sys.close(p[1]);
+
+    auto [client, server] = sys.tcp_pair();
+    offset = 0;
+    seen("file to socket", sys.sendfile(static_cast<int>(client), in, &offset, data.size()));
+    sys.close(static_cast<int>(client));
+    std::string received;
+    std::array<std::byte, 8192> buf{};
+    for (int i = 0; i < 10000; ++i) {
+      const long n = sys.read(static_cast<int>(server), buf);
+      if (n <= 0) break;
+      received += kvfs_test::text(std::span(buf).first(static_cast<std::size_t>(n)));
+    }
+    seen.fact("the peer got the file exactly", received == data);
+    for (int fd : {in, out, ro, wo, static_cast<int>(server)}) sys.close(fd);
+  });
+}
