@@ -3,6 +3,7 @@
 # defined, which proves the file fails for that reason and no other.
 set(KVFS_COMPILE_FAIL_CASES
   "lseek_on_socket|kvfs::lseek: .*no llseek.*ESPIPE"
+  "lseek_on_pipe|kvfs::lseek: .*no llseek.*ESPIPE"
   "pread_on_socket|kvfs::pread: .*ESPIPE"
   "pwrite_on_socket|kvfs::pwrite: .*ESPIPE"
   "shutdown_on_file|kvfs::shutdown: .*not a socket.*ENOTSOCK"
