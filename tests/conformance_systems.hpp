@@ -3,6 +3,7 @@
 // count, offset or number, or -errno.
 #pragma once
 
+#include <kvfs/local.hpp>
 #include <kvfs/process.hpp>
 #include <kvfs/tcp.hpp>
 
@@ -86,6 +87,14 @@ struct real_kernel {
     ::close(listener);
     return {client, server};
   }
+
+  /// socketpair(AF_UNIX, SOCK_STREAM): {first, second}.
+  std::pair<long, long> unix_pair(int first_flags = 0) {
+    int fds[2] = {-1, -1};
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0) return {-errno, -errno};
+    if ((first_flags & O_NONBLOCK) != 0) ::fcntl(fds[0], F_SETFL, O_NONBLOCK);
+    return {fds[0], fds[1]};
+  }
 };
 
 struct kvfs_kernel {
@@ -123,6 +132,17 @@ struct kvfs_kernel {
     const long s = proc.fd_install(std::move(server));
     return {c, s};
   }
+
+  std::pair<long, long> unix_pair(int first_flags = 0) {
+    auto [first, second] = kvfs::local_stream::pair(io);
+    if ((first_flags & O_NONBLOCK) != 0) {
+      first = kvfs::local_stream::install(std::move(first.private_data().sk), ec_, first_flags, kvfs::no_trace{});
+    }
+    return {proc.fd_install(std::move(first)), proc.fd_install(std::move(second))};
+  }
+
+ private:
+  std::error_code ec_;
 };
 
 }  // namespace kvfs_test

@@ -295,57 +295,75 @@ TEST_CASE("conformance 23-28: pipes", "[conformance][table][pipefs]") {
   });
 }
 
+namespace {
+
+// Conformance 14, 29-37, for any connected pair of stream sockets.
+template <class Sys, class MakePair>
+void stream_socket_scenario(Sys& sys, const temp_dir& dir, observations& seen, MakePair make_pair) {
+  auto [client, server] = make_pair(sys, 0);
+  const int c = static_cast<int>(client), s = static_cast<int>(server);
+  seen("write", sys.write(c, bytes("hello ")));
+  seen("send", sys.send(c, bytes("world")));
+  std::array<std::byte, 11> buf{};
+  long got = 0;
+  for (int i = 0; i < 100 && got < 11; ++i) {
+    const long n = sys.read(s, std::span(buf).subspan(static_cast<std::size_t>(got)));
+    if (n <= 0) break;
+    got += n;
+  }
+  seen.text("received in order", kvfs_test::text(buf));
+  seen("read of 0 bytes", sys.read(s, {}));
+  seen("lseek", sys.lseek(c, 0, SEEK_SET));
+  seen("pread", sys.pread(s, buf, 0));
+  seen("pwrite", sys.pwrite(c, bytes("x"), 0));
+  seen("fsync", sys.fsync(c));
+  struct ::stat st {};
+  sys.fstat(c, st);
+  seen.fact("S_ISSOCK", S_ISSOCK(st.st_mode));
+
+  const int file = static_cast<int>(sys.open(dir / "plain", O_RDWR | O_CREAT, 0644));
+  seen("send on a file", sys.send(file, bytes("x")));
+  seen("recv on a file", sys.recv(file, buf));
+  seen("shutdown on a file", sys.shutdown(file, SHUT_WR));
+  seen("shutdown on a bad fd", sys.shutdown(1000, SHUT_WR));
+  sys.close(file);
+
+  seen("shutdown(SHUT_WR)", sys.shutdown(c, SHUT_WR));
+  seen("peer reads 0", sys.read(s, buf));
+  seen("write after SHUT_WR", sys.write(c, bytes("late")));
+  seen("shutdown(7)", sys.shutdown(c, 7));
+  seen("recv nothing, non-blocking", sys.recv(c, buf, MSG_DONTWAIT));
+  seen("close client", sys.close(c));
+  seen("close server", sys.close(s));
+
+  auto [c2, s2] = make_pair(sys, O_NONBLOCK);
+  seen("non-blocking read of nothing", sys.read(static_cast<int>(c2), buf));
+  sys.close(static_cast<int>(s2));
+  long result = 0;
+  const std::string chunk(4096, 'x');
+  for (int i = 0; i < 200 && result >= 0; ++i) {
+    result = sys.write(static_cast<int>(c2), bytes(chunk));
+    if (result >= 0) ::usleep(1000);
+  }
+  seen.fact("write to a closed peer fails with EPIPE or ECONNRESET", result == -EPIPE || result == -ECONNRESET);
+  sys.close(static_cast<int>(c2));
+}
+
+}  // namespace
+
 TEST_CASE("conformance 14, 29-37: TCP sockets on loopback", "[conformance][table][sockfs]") {
   kvfs_test::no_descriptor_leak leak_check;
   ignore_sigpipe no_sigpipe;
   differential([](auto& sys, const temp_dir& dir, observations& seen) {
-    auto [client, server] = sys.tcp_pair();
-    const int c = static_cast<int>(client), s = static_cast<int>(server);
-    seen("write", sys.write(c, bytes("hello ")));
-    seen("send", sys.send(c, bytes("world")));
-    std::array<std::byte, 11> buf{};
-    long got = 0;
-    for (int i = 0; i < 100 && got < 11; ++i) {
-      const long n = sys.read(s, std::span(buf).subspan(static_cast<std::size_t>(got)));
-      if (n <= 0) break;
-      got += n;
-    }
-    seen.text("received in order", kvfs_test::text(buf));
-    seen("read of 0 bytes", sys.read(s, {}));
-    seen("lseek", sys.lseek(c, 0, SEEK_SET));
-    seen("pread", sys.pread(s, buf, 0));
-    seen("pwrite", sys.pwrite(c, bytes("x"), 0));
-    seen("fsync", sys.fsync(c));
-    struct ::stat st {};
-    sys.fstat(c, st);
-    seen.fact("S_ISSOCK", S_ISSOCK(st.st_mode));
+    stream_socket_scenario(sys, dir, seen, [](auto& s, int flags) { return s.tcp_pair(flags); });
+  });
+}
 
-    const int file = static_cast<int>(sys.open(dir / "plain", O_RDWR | O_CREAT, 0644));
-    seen("send on a file", sys.send(file, bytes("x")));
-    seen("recv on a file", sys.recv(file, buf));
-    seen("shutdown on a file", sys.shutdown(file, SHUT_WR));
-    seen("shutdown on a bad fd", sys.shutdown(1000, SHUT_WR));
-    sys.close(file);
-
-    seen("shutdown(SHUT_WR)", sys.shutdown(c, SHUT_WR));
-    seen("peer reads 0", sys.read(s, buf));
-    seen("write after SHUT_WR", sys.write(c, bytes("late")));
-    seen("shutdown(7)", sys.shutdown(c, 7));
-    seen("recv nothing, non-blocking", sys.recv(c, buf, MSG_DONTWAIT));
-    seen("close client", sys.close(c));
-    seen("close server", sys.close(s));
-
-    auto [c2, s2] = sys.tcp_pair(O_NONBLOCK);
-    seen("non-blocking read of nothing", sys.read(static_cast<int>(c2), buf));
-    sys.close(static_cast<int>(s2));
-    long result = 0;
-    const std::string chunk(4096, 'x');
-    for (int i = 0; i < 200 && result >= 0; ++i) {
-      result = sys.write(static_cast<int>(c2), bytes(chunk));
-      if (result >= 0) ::usleep(1000);
-    }
-    seen.fact("write to a closed peer fails with EPIPE or ECONNRESET", result == -EPIPE || result == -ECONNRESET);
-    sys.close(static_cast<int>(c2));
+TEST_CASE("conformance 14, 29-37: Unix-domain stream sockets", "[conformance][table][sockfs]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  ignore_sigpipe no_sigpipe;
+  differential([](auto& sys, const temp_dir& dir, observations& seen) {
+    stream_socket_scenario(sys, dir, seen, [](auto& s, int flags) { return s.unix_pair(flags); });
   });
 }
 

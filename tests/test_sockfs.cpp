@@ -1,5 +1,6 @@
 // sockfs over TCP on loopback: the bytes arrive in order, end of stream is
 // a read of 0, a gone peer is EPIPE or ECONNRESET and never a SIGPIPE.
+#include <kvfs/local.hpp>
 #include <kvfs/tcp.hpp>
 
 #include <catch2/catch.hpp>
@@ -189,4 +190,26 @@ TEST_CASE("TCP over IPv6 loopback", "[sockfs]") {
   kvfs::write_all(client, "over ::1");
   std::array<char, 16> buf{};
   CHECK(std::string(buf.data(), kvfs::read(server, std::span<char>(buf))) == "over ::1");
+}
+
+TEST_CASE("Unix-domain stream sockets: a named socket and a socketpair", "[sockfs][unix]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  kvfs_test::temp_dir dir;
+  asio::io_context io;
+  const auto path = (dir / "kvfs.sock").string();
+  kvfs::local_stream::acceptor listener(io, kvfs::local_stream::endpoint(path));
+  auto client = kvfs::local_stream::connect(io, kvfs::local_stream::endpoint(path));
+  auto server = kvfs::local_stream::accept(listener);
+  kvfs::write_all(client, "over AF_UNIX");
+  std::array<char, 32> buf{};
+  CHECK(std::string(buf.data(), kvfs::read(server, std::span<char>(buf))) == "over AF_UNIX");
+  CHECK(S_ISSOCK(kvfs::fstat(server).st_mode));
+
+  auto [a, b] = kvfs::local_stream::pair(io);
+  kvfs::write_all(b, "pair");
+  CHECK(std::string(buf.data(), kvfs::read(a, std::span<char>(buf))) == "pair");
+
+  std::error_code ec;
+  kvfs::local_stream::connect(io, kvfs::local_stream::endpoint((dir / "nobody").string()), ec);
+  CHECK(ec == errno_code(ENOENT));
 }

@@ -11,6 +11,7 @@
 #include <kvfs/fd_table.hpp>
 #include <kvfs/file.hpp>
 #include <kvfs/file_system.hpp>
+#include <kvfs/local.hpp>
 #include <kvfs/name.hpp>
 #include <kvfs/open_file.hpp>
 #include <kvfs/pipefs.hpp>

@@ -115,8 +115,11 @@ struct socket_file_ops {
 };
 
 /// The socket file system, bound at compile time to one protocol.
-template <proto_ops Proto>
+// Checked inside rather than in the template head, so a protocol can name
+// sockfs<itself> while it is still being defined (kvfs::tcp does).
+template <class Proto>
 struct sockfs {
+  static_assert(proto_ops<Proto>, "kvfs::sockfs<Proto>: Proto does not provide the proto_ops members");
   static constexpr auto name = name_c<"sockfs">;
   static constexpr unsigned fs_flags = FS_PSEUDO;
   using proto = Proto;
