@@ -50,11 +50,13 @@ std::string read_all(Sys& sys, int fd) {
   }
 }
 
-// Runs `scenario` on both systems, each in a directory of its own.
+// Runs `scenario` on the real kernel, on kvfs with the host's files
+// (posixfs), and on kvfs with ramfs mounted over its directory: all three
+// must see the same.
 template <class Scenario>
 void differential(Scenario scenario) {
-  temp_dir linux_dir, kvfs_dir;
-  observations on_linux, on_kvfs;
+  temp_dir linux_dir, kvfs_dir, ramfs_dir;
+  observations on_linux, on_kvfs, on_ramfs;
   {
     real_kernel linux_sys;
     scenario(linux_sys, linux_dir, on_linux);
@@ -63,8 +65,14 @@ void differential(Scenario scenario) {
     kvfs_kernel kvfs_sys;
     scenario(kvfs_sys, kvfs_dir, on_kvfs);
   }
+  {
+    kvfs_kernel ramfs_sys;
+    REQUIRE(ramfs_sys.proc.mount("none", ramfs_dir.path(), "ramfs") == 0);
+    scenario(ramfs_sys, ramfs_dir, on_ramfs);
+  }
   REQUIRE_FALSE(on_linux.lines().empty());
   CHECK(on_kvfs.lines() == on_linux.lines());
+  CHECK(on_ramfs.lines() == on_linux.lines());
 }
 
 // SIGPIPE is ignored while a scenario runs on the real kernel's write(2).

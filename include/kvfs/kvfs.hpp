@@ -17,6 +17,7 @@
 #include <kvfs/pipefs.hpp>
 #include <kvfs/posixfs.hpp>
 #include <kvfs/process.hpp>
+#include <kvfs/ramfs.hpp>
 #include <kvfs/registry.hpp>
 #include <kvfs/sockfs.hpp>
 #include <kvfs/tcp.hpp>

@@ -20,6 +20,8 @@
 #include <kvfs/open_file.hpp>
 #include <kvfs/pipefs.hpp>
 #include <kvfs/posixfs.hpp>
+#include <kvfs/ramfs.hpp>
+#include <kvfs/registry.hpp>
 #include <kvfs/sockfs.hpp>
 #include <kvfs/trace.hpp>
 
@@ -35,6 +37,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <ostream>
 #include <span>
 #include <string>
@@ -42,6 +45,7 @@
 #include <system_error>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace kvfs {
 
@@ -78,10 +82,34 @@ inline std::string pseudo_path(const struct inode& inode, std::string_view fallb
 }
 }  // namespace detail
 
+class process;
+
+/// A mounted file system as the path walk sees it (the kernel's
+/// super_block with its root): paths inside it are relative to its root.
+class mounted_fs {
+ public:
+  virtual ~mounted_fs() = default;
+  /// open(2) of `path` inside this file system; installs the file in
+  /// `proc` with `shown` as its name; the number or -errno.
+  virtual long open(process& proc, std::string_view path, const std::string& shown, int flags, mode_t mode) = 0;
+  /// mkdir(2) inside this file system: 0 or -errno.
+  virtual long mkdir(std::string_view path, mode_t mode) = 0;
+  /// Whether `path` is a directory here: 0, -ENOENT or -ENOTDIR.
+  virtual long lookup_dir(std::string_view path) = 0;
+};
+
+/// The types a process knows by default: /proc/filesystems of a small kernel.
+using default_file_systems = registry<posixfs, ramfs, pipefs, sockfs<any_proto>>;
+
 /// A process: its descriptor table (files_struct) and the system calls on it.
 class process {
  public:
-  explicit process(std::size_t max_files = fd_table::default_max_fds) : files_(max_files) {}
+  /// A process whose file-system types are those of `file_systems`, with
+  /// the host's root mounted at "/" (posixfs).
+  template <file_system_type... Fs>
+  explicit process(registry<Fs...> file_systems, std::size_t max_files = fd_table::default_max_fds);
+
+  explicit process(std::size_t max_files = fd_table::default_max_fds) : process(default_file_systems{}, max_files) {}
 
   fd_table& files() noexcept { return files_; }
   const fd_table& files() const noexcept { return files_; }
@@ -110,28 +138,67 @@ class process {
     return fd;
   }
 
-  /// open(2) on the host's files (posixfs). A memory device node (1:3, 1:5,
-  /// 1:7) gets kvfs's own driver instead, as chrdev_open() replaces f_op.
+  /// open(2): the path walk finds the file system mounted there (the
+  /// longest mount point that is a prefix of the path) and opens the rest
+  /// of the path inside it.
   long open(const std::filesystem::path& path, int flags, mode_t mode = 0) {
-    std::error_code ec;
-    auto file = kvfs::open(path, flags, mode, ec);
-    if (ec) return -ec.value();
-    const std::string shown = std::filesystem::absolute(path).lexically_normal().string();
-    const int cloexec = flags & O_CLOEXEC;
-    struct ::stat st {};
-    if (file.vfs_fstat(st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == 1) {
-      switch (minor(st.st_rdev)) {
-        case 3:
-          return fd_install(open_device<dev_null>(flags), cloexec, shown);
-        case 5:
-          return fd_install(open_device<dev_zero>(flags), cloexec, shown);
-        case 7:
-          return fd_install(open_device<dev_full>(flags), cloexec, shown);
-        default:
-          break;
-      }
+    const std::string absolute = std::filesystem::absolute(path).lexically_normal().string();
+    auto [fs, inside] = path_walk(absolute);
+    return fs->open(*this, inside, absolute, flags, mode);
+  }
+
+  /// mkdir(2), through the mount that holds the path.
+  long mkdir(const std::filesystem::path& path, mode_t mode) {
+    auto [fs, inside] = path_walk(std::filesystem::absolute(path).lexically_normal().string());
+    return fs->mkdir(inside, mode);
+  }
+
+  /// mount(2): a new instance of the type named `fstype` at `target`, an
+  /// existing directory. ENODEV for an unknown type; EINVAL for a pseudo
+  /// type (sockfs, pipefs: SB_NOUSER) or one that cannot be mounted.
+  long mount(std::string_view source, const std::filesystem::path& target, std::string_view fstype) {
+    const auto type = std::find_if(file_systems_.begin(), file_systems_.end(),
+                                   [&](const fs_entry& entry) { return entry.info.name == fstype; });
+    if (type == file_systems_.end()) return -ENODEV;
+    if (type->info.pseudo() || type->mount == nullptr) return -EINVAL;
+    const std::string where = std::filesystem::absolute(target).lexically_normal().string();
+    auto [holder, inside] = path_walk(where);
+    if (const long error = holder->lookup_dir(inside); error < 0) return error;
+    long error = 0;
+    std::shared_ptr<mounted_fs> fs = type->mount(source, error);
+    if (!fs) return error;
+    std::lock_guard guard(mounts_lock_);
+    mounts_.push_back({std::string(source), trim_slash(where), std::string(fstype), std::move(fs)});
+    return 0;
+  }
+
+  /// umount(2) of the newest mount at `target`: EINVAL if none is there.
+  long umount(const std::filesystem::path& target) {
+    const std::string where = trim_slash(std::filesystem::absolute(target).lexically_normal().string());
+    std::lock_guard guard(mounts_lock_);
+    for (auto it = mounts_.rbegin(); it != mounts_.rend(); ++it) {
+      if (it->target != where) continue;
+      if (where == "/") return -EBUSY;
+      mounts_.erase(std::next(it).base());
+      return 0;
     }
-    return fd_install(std::move(file), cloexec, shown);
+    return -EINVAL;
+  }
+
+  /// What /proc/mounts shows: "source target fstype rw 0 0".
+  std::string proc_mounts() const {
+    std::lock_guard guard(mounts_lock_);
+    std::string out;
+    for (const mount_entry& m : mounts_) out += m.source + ' ' + m.target + ' ' + m.fstype + " rw 0 0\n";
+    return out;
+  }
+
+  /// What /proc/filesystems shows for this process's types.
+  std::string proc_filesystems() const {
+    std::string out;
+    for (const fs_entry& entry : file_systems_)
+      out += (entry.info.nodev() ? "nodev\t" : "\t") + std::string(entry.info.name) + '\n';
+    return out;
   }
 
   /// pipe2(2): fds[0] reads what fds[1] writes.
@@ -289,8 +356,43 @@ class process {
     return static_cast<long>(total);
   }
 
+  using mount_fn = std::shared_ptr<mounted_fs> (*)(std::string_view source, long& error);
+  struct fs_entry {
+    fs_info info;
+    mount_fn mount;  // null: the type cannot be mounted
+  };
+  struct mount_entry {
+    std::string source, target, fstype;
+    std::shared_ptr<mounted_fs> fs;
+  };
+
+  static std::string trim_slash(std::string path) {
+    while (path.size() > 1 && path.back() == '/') path.pop_back();
+    return path;
+  }
+
+  // The mount that holds `absolute` (the newest of the longest matching
+  // mount points) and the path inside it.
+  std::pair<std::shared_ptr<mounted_fs>, std::string> path_walk(const std::string& absolute) const {
+    std::lock_guard guard(mounts_lock_);
+    const mount_entry* best = nullptr;
+    for (const mount_entry& m : mounts_) {
+      const bool covers = m.target == "/" || absolute == m.target ||
+                          (absolute.rfind(m.target, 0) == 0 && absolute[m.target.size()] == '/');
+      if (covers && (best == nullptr || m.target.size() >= best->target.size())) best = &m;
+    }
+    const std::string inside = best->target == "/" ? absolute : absolute.substr(best->target.size());
+    return {best->fs, inside.empty() ? std::string("/") : inside};
+  }
+
+  template <file_system_type Fs>
+  static mount_fn mount_function() noexcept;
+
   fd_table files_;
   ostream_trace trace_;
+  std::vector<fs_entry> file_systems_;
+  mutable std::mutex mounts_lock_;  // namespace_sem
+  std::vector<mount_entry> mounts_;
 };
 
 /// A descriptor number of a process: the generic descriptor functions work
@@ -319,5 +421,105 @@ class fd {
   process* proc_;
   int number_;
 };
+
+namespace detail {
+
+// posixfs mounted at a point: `source` is the host directory it shows.
+class posixfs_mount final : public mounted_fs {
+ public:
+  explicit posixfs_mount(std::string source) : root_(std::move(source)) {}
+
+  long open(process& proc, std::string_view path, const std::string& shown, int flags, mode_t mode) override {
+    std::error_code ec;
+    auto file = kvfs::open(host_path(path), flags, mode, ec);
+    if (ec) return -ec.value();
+    const int cloexec = flags & O_CLOEXEC;
+    // chrdev_open(): a memory device node gets kvfs's own driver.
+    struct ::stat st {};
+    if (file.vfs_fstat(st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == 1) {
+      switch (minor(st.st_rdev)) {
+        case 3:
+          return proc.fd_install(open_device<dev_null>(flags), cloexec, shown);
+        case 5:
+          return proc.fd_install(open_device<dev_zero>(flags), cloexec, shown);
+        case 7:
+          return proc.fd_install(open_device<dev_full>(flags), cloexec, shown);
+        default:
+          break;
+      }
+    }
+    return proc.fd_install(std::move(file), cloexec, shown);
+  }
+
+  long mkdir(std::string_view path, mode_t mode) override {
+    return ::mkdir(host_path(path).c_str(), mode) < 0 ? -errno : 0;
+  }
+
+  long lookup_dir(std::string_view path) override {
+    struct ::stat st {};
+    if (::stat(host_path(path).c_str(), &st) < 0) return -errno;
+    return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+  }
+
+ private:
+  std::string host_path(std::string_view path) const {
+    if (root_ == "/") return std::string(path);
+    return root_ + std::string(path);
+  }
+  std::string root_;
+};
+
+// A ramfs instance mounted at a point.
+class ramfs_mount final : public mounted_fs {
+ public:
+  long open(process& proc, std::string_view path, const std::string& shown, int flags, mode_t mode) override {
+    std::error_code ec;
+    auto file = sb_.open(path, flags, mode, ec);
+    if (ec) return -ec.value();
+    return proc.fd_install(std::move(file), flags & O_CLOEXEC, shown);
+  }
+  long mkdir(std::string_view path, mode_t mode) override { return sb_.mkdir(path, mode); }
+  long lookup_dir(std::string_view path) override {
+    std::error_code ec;
+    sb_.list(path, ec);
+    return ec ? -ec.value() : 0;
+  }
+
+ private:
+  ramfs::super_block sb_;
+};
+
+}  // namespace detail
+
+template <file_system_type Fs>
+process::mount_fn process::mount_function() noexcept {
+  if constexpr (std::is_same_v<Fs, posixfs>) {
+    return [](std::string_view source, long& error) -> std::shared_ptr<mounted_fs> {
+      struct ::stat st {};
+      const std::string root(source.empty() ? "/" : source);
+      if (::stat(root.c_str(), &st) < 0) {
+        error = -errno;
+        return nullptr;
+      }
+      if (!S_ISDIR(st.st_mode)) {
+        error = -ENOTDIR;
+        return nullptr;
+      }
+      return std::make_shared<detail::posixfs_mount>(root == "/" ? root : trim_slash(root));
+    };
+  } else if constexpr (std::is_same_v<Fs, ramfs>) {
+    return
+        [](std::string_view, long&) -> std::shared_ptr<mounted_fs> { return std::make_shared<detail::ramfs_mount>(); };
+  } else {
+    return nullptr;
+  }
+}
+
+template <file_system_type... Fs>
+process::process(registry<Fs...> file_systems, std::size_t max_files) : files_(max_files) {
+  (file_systems_.push_back({*file_systems.find(fs_name<Fs>), mount_function<Fs>()}), ...);
+  long error = 0;
+  mounts_.push_back({"/", "/", "posixfs", mount_function<posixfs>()("/", error)});
+}
 
 }  // namespace kvfs
