@@ -159,10 +159,11 @@ TEST_CASE("/proc/self/fd lists paths, pipes and sockets", "[table]") {
   proc.fstat(ends[0], pipe_st);
   proc.fstat(sock, sock_st);
   const std::string pipe_name = "pipe:[" + std::to_string(pipe_st.st_ino) + "]";
-  CHECK(proc.proc_self_fd() == std::to_string(file) + " -> " + (dir / "listed").string() + "\n" +
-                                   std::to_string(ends[0]) + " -> " + pipe_name + "\n" + std::to_string(ends[1]) +
-                                   " -> " + pipe_name + "\n" + std::to_string(null) + " -> /dev/null\n" +
-                                   std::to_string(sock) + " -> socket:[" + std::to_string(sock_st.st_ino) + "]\n");
+  CHECK(proc.proc_self_fd() == "l-wx------ " + std::to_string(file) + " -> " + (dir / "listed").string() + "\n" +
+                                   "lr-x------ " + std::to_string(ends[0]) + " -> " + pipe_name + "\n" + "l-wx------ " +
+                                   std::to_string(ends[1]) + " -> " + pipe_name + "\n" + "l-wx------ " +
+                                   std::to_string(null) + " -> /dev/null\n" + "lrwx------ " + std::to_string(sock) +
+                                   " -> socket:[" + std::to_string(sock_st.st_ino) + "]\n");
   for (int fd : {file, ends[0], ends[1], null, sock}) proc.close(fd);
 }
 

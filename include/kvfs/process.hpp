@@ -294,10 +294,16 @@ class process {
     return copy_loop(*in, *out, offset, std::min(count, detail::MAX_RW_COUNT));
   }
 
-  /// What `ls -l /proc/self/fd` shows: "3 -> /tmp/notes.txt", "4 -> socket:[1234]".
+  /// What `ls -l /proc/self/fd` shows: the link's mode (r and w from the
+  /// file's access mode, as proc_fd_link sets it), the number and d_path():
+  /// "lrwx------ 3 -> /tmp/notes.txt", "lrwx------ 4 -> socket:[1234]".
   std::string proc_self_fd() const {
     std::string out;
-    files_.for_each([&](int fd, const open_file& file) { out += std::to_string(fd) + " -> " + file.f_path + '\n'; });
+    files_.for_each([&](int fd, const open_file& file) {
+      const bool r = (file.f_mode & FMODE_READ) != 0, w = (file.f_mode & FMODE_WRITE) != 0;
+      out += std::string("l") + (r ? 'r' : '-') + (w ? 'w' : '-') + "x------ " + std::to_string(fd) + " -> " +
+             file.f_path + '\n';
+    });
     return out;
   }
 
