@@ -4,6 +4,7 @@
 #pragma once
 
 #include <kvfs/local.hpp>
+#include <kvfs/net.hpp>
 #include <kvfs/process.hpp>
 #include <kvfs/tcp.hpp>
 
@@ -17,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -63,6 +65,14 @@ struct real_kernel {
   }
   long recv(int fd, std::span<std::byte> b, int flags = 0) { return raw_result(::recv(fd, b.data(), b.size(), flags)); }
   long shutdown(int fd, int how) { return raw_result(::shutdown(fd, how)); }
+  long socket(int family, int type, int protocol) {
+    return raw_result(::socket(family, type | SOCK_CLOEXEC, protocol));
+  }
+  long bind(int fd, const ::sockaddr* a, socklen_t len) { return raw_result(::bind(fd, a, len)); }
+  long connect(int fd, const ::sockaddr* a, socklen_t len) { return raw_result(::connect(fd, a, len)); }
+  long listen(int fd, int backlog) { return raw_result(::listen(fd, backlog)); }
+  long accept4(int fd, int flags) { return raw_result(::accept4(fd, nullptr, nullptr, flags)); }
+  long getsockname(int fd, ::sockaddr* a, socklen_t* len) { return raw_result(::getsockname(fd, a, len)); }
   long sendfile(int out, int in, kvfs::loff_t* off, std::size_t count) {
     off_t pos = off != nullptr ? *off : 0;
     const long r = raw_result(::sendfile(out, in, off != nullptr ? &pos : nullptr, count));
@@ -99,7 +109,9 @@ struct real_kernel {
 
 struct kvfs_kernel {
   static constexpr const char* name = "kvfs";
-  explicit kvfs_kernel(std::size_t max_files = kvfs::fd_table::default_max_fds) : proc(max_files) {}
+  explicit kvfs_kernel(std::size_t max_files = kvfs::fd_table::default_max_fds) : proc(max_files) {
+    kvfs::net_init(proc, io);
+  }
 
   asio::io_context io;  // outlives the sockets in the table: declared first
   kvfs::process proc;
@@ -123,6 +135,12 @@ struct kvfs_kernel {
   long recv(int fd, std::span<std::byte> b, int flags = 0) { return proc.recv(fd, b, flags); }
   long shutdown(int fd, int how) { return proc.shutdown(fd, how); }
   long sendfile(int out, int in, kvfs::loff_t* off, std::size_t count) { return proc.sendfile(out, in, off, count); }
+  long socket(int family, int type, int protocol) { return proc.socket(family, type | SOCK_CLOEXEC, protocol); }
+  long bind(int fd, const ::sockaddr* a, socklen_t len) { return proc.bind(fd, a, len); }
+  long connect(int fd, const ::sockaddr* a, socklen_t len) { return proc.connect(fd, a, len); }
+  long listen(int fd, int backlog) { return proc.listen(fd, backlog); }
+  long accept4(int fd, int flags) { return proc.accept4(fd, flags); }
+  long getsockname(int fd, ::sockaddr* a, socklen_t* len) { return proc.getsockname(fd, a, len); }
 
   std::pair<long, long> tcp_pair(int client_flags = 0) {
     kvfs::tcp::acceptor listener(io, {asio::ip::make_address("127.0.0.1"), 0});

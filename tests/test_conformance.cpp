@@ -468,3 +468,73 @@ TEST_CASE("conformance 40-43: sendfile", "[conformance][table]") {
     for (int fd : {in, out, ro, wo, static_cast<int>(server)}) sys.close(fd);
   });
 }
+
+TEST_CASE("socket, bind, listen, connect, accept4 as __sys_socket and friends", "[conformance][table][sockfs]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  differential([](auto& sys, const temp_dir& dir, observations& seen) {
+    seen("bad family", sys.socket(12345, SOCK_STREAM, 0));
+    seen("bad type", sys.socket(AF_INET, 13, 0));
+    seen("bad type flag", sys.socket(AF_INET, SOCK_STREAM | 0x100, 0));
+    seen("TCP with the UDP protocol", sys.socket(AF_INET, SOCK_STREAM, IPPROTO_UDP));
+    seen("AF_UNIX with protocol 5", sys.socket(AF_UNIX, SOCK_STREAM, 5));
+
+    const int listener = static_cast<int>(sys.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, IPPROTO_TCP));
+    seen.fact("listener made", listener >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    auto* any = reinterpret_cast<::sockaddr*>(&addr);
+    seen("bind", sys.bind(listener, any, len));
+    seen("bind again", sys.bind(listener, any, len));
+    seen("listen", sys.listen(listener, 8));
+    seen("getsockname", sys.getsockname(listener, any, &len));
+    seen.fact("a port was chosen", addr.sin_port != 0);
+    seen("accept4 with nothing pending", sys.accept4(listener, 0));
+    seen("accept4 with a bad flag", sys.accept4(listener, O_APPEND));
+    seen("accept4 with a bad flag and fd", sys.accept4(1000, O_APPEND));
+
+    const int client = static_cast<int>(sys.socket(AF_INET, SOCK_STREAM, 0));
+    seen("connect", sys.connect(client, any, len));
+    seen("connect again", sys.connect(client, any, len));
+    ::usleep(1000);
+    const long server = sys.accept4(listener, SOCK_CLOEXEC);
+    seen.fact("accepted", server >= 0);
+    seen("write", sys.write(client, bytes("syscalls")));
+    std::array<std::byte, 8> buf{};
+    seen("read", sys.read(static_cast<int>(server), buf));
+    seen("listen on a connected socket", sys.listen(client, 1));
+
+    const int file = static_cast<int>(sys.open(dir / "plain", O_RDWR | O_CREAT, 0644));
+    seen("bind a file", sys.bind(file, any, len));
+    seen("connect a file", sys.connect(file, any, len));
+    seen("listen on a file", sys.listen(file, 1));
+    seen("accept4 on a file", sys.accept4(file, 0));
+    seen("listen on a bad fd", sys.listen(1000, 1));
+    sys.close(file);
+
+    seen("close listener", sys.close(listener));
+    const int late = static_cast<int>(sys.socket(AF_INET, SOCK_STREAM, 0));
+    seen("connect to a closed port", sys.connect(late, any, len));
+    for (long fd : {static_cast<long>(client), server, static_cast<long>(late)}) sys.close(static_cast<int>(fd));
+
+    // The same on a Unix-domain socket bound to a path.
+    sockaddr_un unix_addr{};
+    unix_addr.sun_family = AF_UNIX;
+    const std::string path = (dir.path() / "sock").string();
+    std::memcpy(unix_addr.sun_path, path.c_str(), path.size() + 1);
+    auto* named = reinterpret_cast<::sockaddr*>(&unix_addr);
+    const int unix_listener = static_cast<int>(sys.socket(AF_UNIX, SOCK_STREAM, 0));
+    seen("bind AF_UNIX", sys.bind(unix_listener, named, sizeof unix_addr));
+    seen("listen AF_UNIX", sys.listen(unix_listener, 1));
+    const int unix_client = static_cast<int>(sys.socket(AF_UNIX, SOCK_STREAM, 0));
+    seen("connect AF_UNIX", sys.connect(unix_client, named, sizeof unix_addr));
+    const long unix_server = sys.accept4(unix_listener, 0);
+    seen("write AF_UNIX", sys.write(unix_client, bytes("local")));
+    seen("read AF_UNIX", sys.read(static_cast<int>(unix_server), buf));
+    for (long fd : {static_cast<long>(unix_listener), static_cast<long>(unix_client), unix_server}) {
+      sys.close(static_cast<int>(fd));
+    }
+    ::unlink(path.c_str());
+  });
+}

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <kvfs/descriptor.hpp>
+#include <kvfs/detail/syscall.hpp>
 #include <kvfs/trace.hpp>
 
 #include <asio/buffer.hpp>
@@ -17,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <unistd.h>
 #include <array>
 #include <cerrno>
 #include <cstddef>
@@ -106,6 +108,42 @@ struct asio_stream_proto {
   static int native_handle(const sock_type& sk) noexcept {
     // Asio's native_handle() is not const; reading the number changes nothing.
     return const_cast<sock_type&>(sk).native_handle();
+  }
+
+  // bind, connect, listen, accept and getsockname are the socket calls
+  // themselves on the socket's descriptor: Asio keeps no state they change.
+
+  static int bind(sock_type& sk, const ::sockaddr* addr, socklen_t len) noexcept {
+    return ::bind(native_handle(sk), addr, len) < 0 ? -errno : 0;
+  }
+
+  // connect(2) is not restarted after a signal: the kernel goes on connecting
+  // and a second call would answer EALREADY.
+  static int connect(sock_type& sk, const ::sockaddr* addr, socklen_t len) noexcept {
+    return ::connect(native_handle(sk), addr, len) < 0 ? -errno : 0;
+  }
+
+  static int listen(sock_type& sk, int backlog) noexcept {
+    return ::listen(native_handle(sk), backlog) < 0 ? -errno : 0;
+  }
+
+  static int accept(sock_type& sk, int flags, sock_type& accepted) {
+    const int fd = static_cast<int>(detail::retry_eintr(
+        [&] { return ::accept4(native_handle(sk), nullptr, nullptr, SOCK_CLOEXEC | (flags & SOCK_NONBLOCK)); }));
+    if (fd < 0) return fd;
+    std::error_code ec;
+    const auto protocol = sk.local_endpoint(ec).protocol();
+    if (!ec) accepted.assign(protocol, fd, ec);
+    if (ec) {
+      ::close(fd);
+      return static_cast<int>(detail::kernel_result(0, ec));
+    }
+    if ((flags & SOCK_NONBLOCK) != 0) accepted.non_blocking(true, ec);
+    return 0;
+  }
+
+  static int getname(const sock_type& sk, ::sockaddr* addr, socklen_t* len) noexcept {
+    return ::getsockname(native_handle(sk), addr, len) < 0 ? -errno : 0;
   }
 
  private:

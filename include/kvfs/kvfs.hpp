@@ -13,6 +13,7 @@
 #include <kvfs/file_system.hpp>
 #include <kvfs/local.hpp>
 #include <kvfs/name.hpp>
+#include <kvfs/net.hpp>
 #include <kvfs/open_file.hpp>
 #include <kvfs/pipefs.hpp>
 #include <kvfs/posixfs.hpp>

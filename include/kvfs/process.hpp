@@ -36,8 +36,10 @@
 #include <cerrno>
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <ostream>
 #include <span>
 #include <string>
@@ -64,7 +66,7 @@ std::unique_ptr<open_file> table_file_from(descriptor<Fs, Trace>& d, ostream_tra
   std::unique_ptr<open_file> file;
   if constexpr (is_static_sockfs<Fs>::value) {
     using proto = typename Fs::proto;
-    socket<any_proto> sock{any_proto::sock_type::of<proto>(std::move(f.private_data.sk))};
+    kvfs::socket<any_proto> sock{any_proto::sock_type::of<proto>(std::move(f.private_data.sk))};
     file = std::make_unique<typed_file<sockfs<any_proto>>>(std::move(sock), f.f_flags, f.f_mode, std::move(trace));
   } else {
     file = std::make_unique<typed_file<Fs>>(std::move(f.private_data), f.f_flags, f.f_mode, std::move(trace));
@@ -261,7 +263,7 @@ class process {
   /// send(2) / sendto(2) without an address: sock_sendmsg().
   long send(int fd, std::span<const std::byte> buf, int flags = 0) {
     const ::iovec segment{const_cast<std::byte*>(buf.data()), buf.size()};
-    return with_socket(fd, "sendto", [&](socket<any_proto>& sock, open_file& f) {
+    return with_socket(fd, "sendto", [&](kvfs::socket<any_proto>& sock, open_file& f) {
       return sock_sendmsg(sock, {&segment, 1}, flags | nonblock_flags(f), f.trace);
     });
   }
@@ -269,15 +271,91 @@ class process {
   /// recv(2) / recvfrom(2) without an address: sock_recvmsg().
   long recv(int fd, std::span<std::byte> buf, int flags = 0) {
     const ::iovec segment{buf.data(), buf.size()};
-    return with_socket(fd, "recvfrom", [&](socket<any_proto>& sock, open_file& f) {
+    return with_socket(fd, "recvfrom", [&](kvfs::socket<any_proto>& sock, open_file& f) {
       return sock_recvmsg(sock, {&segment, 1}, flags | nonblock_flags(f), f.trace);
     });
   }
 
   /// shutdown(2): the protocol's ->shutdown.
   long shutdown(int fd, int how) {
-    return with_socket(fd, "shutdown",
-                       [&](socket<any_proto>& sock, open_file&) -> long { return any_proto::shutdown(sock.sk, how); });
+    return with_socket(fd, "shutdown", [&](kvfs::socket<any_proto>& sock, open_file&) -> long {
+      return any_proto::shutdown(sock.sk, how);
+    });
+  }
+
+  /// How a socket of one family and type is made: the protocol's create
+  /// (inet_create, unix_create) checks `protocol` and returns the new
+  /// socket's number or -errno. `flags` are SOCK_NONBLOCK and SOCK_CLOEXEC.
+  using socket_create = std::function<long(process& proc, int family, int protocol, int flags)>;
+
+  /// sock_register(): socket(family, type, ...) now makes sockets with `create`.
+  void sock_register(int family, int type, socket_create create) {
+    std::lock_guard guard(mounts_lock_);
+    net_families_.push_back({family, type, std::move(create)});
+  }
+
+  /// socket(2), with __sock_create()'s checks: flags (EINVAL), family
+  /// (EAFNOSUPPORT), type (EINVAL), then the family's create: a type it does
+  /// not have is ESOCKTNOSUPPORT, a protocol EPROTONOSUPPORT.
+  long socket(int family, int type, int protocol) {
+    constexpr int SOCK_TYPE_MASK = 0xf;        // include/linux/net.h
+    constexpr int SOCK_MAX = SOCK_PACKET + 1;  // the kernel's bound on types
+    const int flags = type & ~SOCK_TYPE_MASK;
+    type &= SOCK_TYPE_MASK;
+    if ((flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) != 0) return -EINVAL;
+    if (family < 0 || family >= AF_MAX) return -EAFNOSUPPORT;
+    if (type < 0 || type >= SOCK_MAX) return -EINVAL;
+    socket_create create;
+    bool family_known = false;
+    {
+      std::lock_guard guard(mounts_lock_);
+      for (const net_family& entry : net_families_) {
+        if (entry.family != family) continue;
+        family_known = true;
+        if (entry.type == type) create = entry.create;
+      }
+    }
+    if (!family_known) return -EAFNOSUPPORT;
+    if (!create) return -ESOCKTNOSUPPORT;
+    return create(*this, family, protocol, flags);
+  }
+
+  long bind(int fd, const ::sockaddr* addr, socklen_t len) {
+    return with_socket(fd, "bind", [&](kvfs::socket<any_proto>& sock, open_file&) -> long {
+      return any_proto::bind(sock.sk, addr, len);
+    });
+  }
+  long connect(int fd, const ::sockaddr* addr, socklen_t len) {
+    return with_socket(fd, "connect", [&](kvfs::socket<any_proto>& sock, open_file&) -> long {
+      return any_proto::connect(sock.sk, addr, len);
+    });
+  }
+  long listen(int fd, int backlog) {
+    return with_socket(fd, "listen", [&](kvfs::socket<any_proto>& sock, open_file&) -> long {
+      return any_proto::listen(sock.sk, backlog);
+    });
+  }
+  long getsockname(int fd, ::sockaddr* addr, socklen_t* len) {
+    return with_socket(fd, "getsockname", [&](kvfs::socket<any_proto>& sock, open_file&) -> long {
+      return any_proto::getname(sock.sk, addr, len);
+    });
+  }
+
+  /// accept4(2): as __sys_accept4() → do_accept(): the descriptor (EBADF),
+  /// then the flags (only SOCK_NONBLOCK and SOCK_CLOEXEC, else EINVAL),
+  /// then the socket (ENOTSOCK). The new socket gets the lowest free number.
+  long accept4(int fd, int flags = 0) {
+    std::optional<any_proto::sock_type> accepted;
+    const long result = with_file(fd, "accept4", [&](open_file& file) -> long {
+      if ((flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) != 0) return -EINVAL;
+      kvfs::socket<any_proto>* sock = sock_from_file(file);
+      if (sock == nullptr) return -ENOTSOCK;
+      return any_proto::accept(sock->sk, flags, accepted);
+    });
+    if (result < 0) return result;
+    return fd_install(
+        descriptor<sockfs<any_proto>>(kvfs::socket<any_proto>{std::move(*accepted)}, O_RDWR | (flags & SOCK_NONBLOCK)),
+        flags & SOCK_CLOEXEC);
   }
 
   /// sendfile(2): up to `count` bytes from `in_fd` to `out_fd`. With an
@@ -324,7 +402,7 @@ class process {
   template <class Call>
   long with_socket(int fd, std::string_view name, Call call) {
     return with_file(fd, name, [&](open_file& file) -> long {
-      socket<any_proto>* sock = sock_from_file(file);
+      kvfs::socket<any_proto>* sock = sock_from_file(file);
       if (sock == nullptr) return -ENOTSOCK;
       return call(*sock, file);
     });
@@ -391,14 +469,20 @@ class process {
     return {best->fs, inside.empty() ? std::string("/") : inside};
   }
 
+  struct net_family {
+    int family, type;
+    socket_create create;
+  };
+
   template <file_system_type Fs>
   static mount_fn mount_function() noexcept;
 
   fd_table files_;
   ostream_trace trace_;
   std::vector<fs_entry> file_systems_;
-  mutable std::mutex mounts_lock_;  // namespace_sem
+  mutable std::mutex mounts_lock_;  // namespace_sem, and net_families' lock
   std::vector<mount_entry> mounts_;
+  std::vector<net_family> net_families_;
 };
 
 /// A descriptor number of a process: the generic descriptor functions work

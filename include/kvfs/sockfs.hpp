@@ -24,6 +24,8 @@
 #include <cerrno>
 #include <concepts>
 #include <cstddef>
+#include <memory>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <type_traits>
@@ -41,6 +43,15 @@ namespace kvfs {
 ///   P::shutdown(sock, int how) -> int
 ///   P::release(sock) -> int
 ///   P::native_handle(const sock) -> int
+///
+/// and, optionally (a protocol without them answers EOPNOTSUPP, as the
+/// kernel's sock_no_bind and friends do):
+///
+///   P::bind(sock, const sockaddr*, socklen_t) -> int
+///   P::connect(sock, const sockaddr*, socklen_t) -> int
+///   P::listen(sock, int backlog) -> int
+///   P::accept(sock, int flags, sock_type& accepted) -> int
+///   P::getname(const sock, sockaddr*, socklen_t*) -> int
 template <class P>
 concept proto_ops = requires(typename P::sock_type& sock, const typename P::sock_type& csock,
                              std::span<const ::iovec> iov, int flags, no_trace& trace) {
@@ -50,6 +61,21 @@ concept proto_ops = requires(typename P::sock_type& sock, const typename P::sock
   { P::shutdown(sock, flags) } -> std::same_as<int>;
   { P::release(sock) } -> std::same_as<int>;
   { P::native_handle(csock) } -> std::convertible_to<int>;
+};
+
+/// Whether a protocol can bind, connect, listen and accept (the optional
+/// members of proto_ops).
+template <class P>
+concept connecting_proto_ops = proto_ops<P> &&
+    requires(typename P::sock_type& sock, const typename P::sock_type& csock, const ::sockaddr* addr, ::sockaddr* out,
+             socklen_t len, socklen_t* out_len, int n) {
+  { P::bind(sock, addr, len) } -> std::same_as<int>;
+  { P::connect(sock, addr, len) } -> std::same_as<int>;
+  { P::listen(sock, n) } -> std::same_as<int>;
+  { P::accept(sock, n, sock) } -> std::same_as<int>;
+  { P::getname(csock, out, out_len) } -> std::same_as<int>;
+  // an accepted socket shares the listener's executor
+  requires std::constructible_from<typename P::sock_type, decltype(sock.get_executor())>;
 };
 
 /// struct socket: what a socket file's private_data holds.
@@ -151,22 +177,54 @@ struct proto_ops_table {
   int (*release)(void* sk);
   int (*native_handle)(const void* sk);
   void (*destroy)(void* sk);  // frees the protocol's socket object
+  int (*bind)(void* sk, const ::sockaddr*, socklen_t) = nullptr;
+  int (*connect)(void* sk, const ::sockaddr*, socklen_t) = nullptr;
+  int (*listen)(void* sk, int backlog) = nullptr;
+  int (*accept)(void* sk, int flags, void** accepted) = nullptr;  // *accepted: a new socket object
+  int (*getname)(const void* sk, ::sockaddr*, socklen_t*) = nullptr;
 };
 
 template <proto_ops Proto>
-inline constexpr proto_ops_table proto_ops_of = {
-    Proto::name,
-    [](void* sk, std::span<const ::iovec> iov, int flags, ostream_trace& trace) {
-      return Proto::sendmsg(*static_cast<typename Proto::sock_type*>(sk), iov, flags, trace);
-    },
-    [](void* sk, std::span<const ::iovec> iov, int flags, ostream_trace& trace) {
-      return Proto::recvmsg(*static_cast<typename Proto::sock_type*>(sk), iov, flags, trace);
-    },
-    [](void* sk, int how) { return Proto::shutdown(*static_cast<typename Proto::sock_type*>(sk), how); },
-    [](void* sk) { return Proto::release(*static_cast<typename Proto::sock_type*>(sk)); },
-    [](const void* sk) { return Proto::native_handle(*static_cast<const typename Proto::sock_type*>(sk)); },
-    [](void* sk) { delete static_cast<typename Proto::sock_type*>(sk); },
-};
+constexpr proto_ops_table make_proto_ops() noexcept {
+  using sock = typename Proto::sock_type;
+  proto_ops_table table{
+      Proto::name,
+      [](void* sk, std::span<const ::iovec> iov, int flags, ostream_trace& trace) {
+        return Proto::sendmsg(*static_cast<sock*>(sk), iov, flags, trace);
+      },
+      [](void* sk, std::span<const ::iovec> iov, int flags, ostream_trace& trace) {
+        return Proto::recvmsg(*static_cast<sock*>(sk), iov, flags, trace);
+      },
+      [](void* sk, int how) { return Proto::shutdown(*static_cast<sock*>(sk), how); },
+      [](void* sk) { return Proto::release(*static_cast<sock*>(sk)); },
+      [](const void* sk) { return Proto::native_handle(*static_cast<const sock*>(sk)); },
+      [](void* sk) { delete static_cast<sock*>(sk); },
+  };
+  if constexpr (connecting_proto_ops<Proto>) {
+    table.bind = [](void* sk, const ::sockaddr* addr, socklen_t len) {
+      return Proto::bind(*static_cast<sock*>(sk), addr, len);
+    };
+    table.connect = [](void* sk, const ::sockaddr* addr, socklen_t len) {
+      return Proto::connect(*static_cast<sock*>(sk), addr, len);
+    };
+    table.listen = [](void* sk, int backlog) { return Proto::listen(*static_cast<sock*>(sk), backlog); };
+    table.accept = [](void* sk, int flags, void** accepted) {
+      sock& listener = *static_cast<sock*>(sk);
+      auto fresh = std::make_unique<sock>(listener.get_executor());
+      const int result = Proto::accept(listener, flags, *fresh);
+      if (result == 0) *accepted = fresh.release();
+      return result;
+    };
+    table.getname = [](const void* sk, ::sockaddr* addr, socklen_t* len) {
+      return Proto::getname(*static_cast<const sock*>(sk), addr, len);
+    };
+  }
+  return table;
+}
+
+/// The run-time table of `Proto` (its inet_stream_ops, unix_stream_ops).
+template <proto_ops Proto>
+inline constexpr proto_ops_table proto_ops_of = make_proto_ops<Proto>();
 
 /// A proto policy that dispatches through the socket's own table, as the
 /// kernel's sock->ops does: the protocol is chosen at run time. Every socket
@@ -197,8 +255,10 @@ struct any_proto {
     const proto_ops_table& ops() const noexcept { return *ops_; }
     void* sk() const noexcept { return sk_; }
 
-   private:
+    /// Adopts a socket object that `ops` describes.
     sock_type(const proto_ops_table* ops, void* sk) noexcept : ops_(ops), sk_(sk) {}
+
+   private:
     void reset() noexcept {
       if (sk_ != nullptr) ops_->destroy(std::exchange(sk_, nullptr));
     }
@@ -219,6 +279,27 @@ struct any_proto {
   static int shutdown(sock_type& sock, int how) { return sock.ops().shutdown(sock.sk(), how); }
   static int release(sock_type& sock) { return sock.ops().release(sock.sk()); }
   static int native_handle(const sock_type& sock) noexcept { return sock.ops().native_handle(sock.sk()); }
+
+  static int bind(sock_type& sock, const ::sockaddr* addr, socklen_t len) {
+    return sock.ops().bind != nullptr ? sock.ops().bind(sock.sk(), addr, len) : -EOPNOTSUPP;
+  }
+  static int connect(sock_type& sock, const ::sockaddr* addr, socklen_t len) {
+    return sock.ops().connect != nullptr ? sock.ops().connect(sock.sk(), addr, len) : -EOPNOTSUPP;
+  }
+  static int listen(sock_type& sock, int backlog) {
+    return sock.ops().listen != nullptr ? sock.ops().listen(sock.sk(), backlog) : -EOPNOTSUPP;
+  }
+  static int getname(const sock_type& sock, ::sockaddr* addr, socklen_t* len) {
+    return sock.ops().getname != nullptr ? sock.ops().getname(sock.sk(), addr, len) : -EOPNOTSUPP;
+  }
+  /// The accepted socket shares the listener's protocol table.
+  static int accept(sock_type& sock, int flags, std::optional<sock_type>& accepted) {
+    if (sock.ops().accept == nullptr) return -EOPNOTSUPP;
+    void* fresh = nullptr;
+    const int result = sock.ops().accept(sock.sk(), flags, &fresh);
+    if (result == 0) accepted.emplace(&sock.ops(), fresh);
+    return result;
+  }
 
  private:
   template <class Trace>

@@ -28,6 +28,9 @@ struct asio_stream_socket : asio_stream_proto<typename Protocol::socket> {
   using acceptor = typename Protocol::acceptor;
   template <class Trace>
   using socket_descriptor = descriptor<sockfs<Proto>, Trace>;
+  // The proto_ops members of the same names (on a socket object) stay visible.
+  using asio_stream_proto<sock_type>::connect;
+  using asio_stream_proto<sock_type>::accept;
 
   /// socket(2) + connect(2): a connected descriptor. `flags` may hold
   /// O_NONBLOCK (SOCK_NONBLOCK) for a non-blocking socket.
