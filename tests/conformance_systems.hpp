@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -65,6 +66,7 @@ struct real_kernel {
   }
   long recv(int fd, std::span<std::byte> b, int flags = 0) { return raw_result(::recv(fd, b.data(), b.size(), flags)); }
   long shutdown(int fd, int how) { return raw_result(::shutdown(fd, how)); }
+  long mkdir(const std::filesystem::path& p, mode_t mode) { return raw_result(::mkdir(p.c_str(), mode)); }
   long socket(int family, int type, int protocol) {
     return raw_result(::socket(family, type | SOCK_CLOEXEC, protocol));
   }
@@ -107,11 +109,16 @@ struct real_kernel {
   }
 };
 
+inline std::size_t rlimit_nofile() {
+  ::rlimit limit{};
+  ::getrlimit(RLIMIT_NOFILE, &limit);
+  return static_cast<std::size_t>(limit.rlim_cur);
+}
+
 struct kvfs_kernel {
   static constexpr const char* name = "kvfs";
-  explicit kvfs_kernel(std::size_t max_files = kvfs::fd_table::default_max_fds) : proc(max_files) {
-    kvfs::net_init(proc, io);
-  }
+  /// By default the same limit as this process has on the real kernel.
+  explicit kvfs_kernel(std::size_t max_files = rlimit_nofile()) : proc(max_files) { kvfs::net_init(proc, io); }
 
   asio::io_context io;  // outlives the sockets in the table: declared first
   kvfs::process proc;
@@ -135,6 +142,7 @@ struct kvfs_kernel {
   long recv(int fd, std::span<std::byte> b, int flags = 0) { return proc.recv(fd, b, flags); }
   long shutdown(int fd, int how) { return proc.shutdown(fd, how); }
   long sendfile(int out, int in, kvfs::loff_t* off, std::size_t count) { return proc.sendfile(out, in, off, count); }
+  long mkdir(const std::filesystem::path& p, mode_t mode) { return proc.mkdir(p, mode); }
   long socket(int family, int type, int protocol) { return proc.socket(family, type | SOCK_CLOEXEC, protocol); }
   long bind(int fd, const ::sockaddr* a, socklen_t len) { return proc.bind(fd, a, len); }
   long connect(int fd, const ::sockaddr* a, socklen_t len) { return proc.connect(fd, a, len); }

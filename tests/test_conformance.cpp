@@ -10,7 +10,9 @@
 
 #include <array>
 #include <csignal>
+#include <cstdint>
 #include <cstring>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -536,5 +538,105 @@ TEST_CASE("socket, bind, listen, connect, accept4 as __sys_socket and friends", 
       sys.close(static_cast<int>(fd));
     }
     ::unlink(path.c_str());
+  });
+}
+
+TEST_CASE("directories: mkdir, and opening them as the kernel allows", "[conformance][table][ramfs]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  differential([](auto& sys, const temp_dir& dir, observations& seen) {
+    seen("mkdir", sys.mkdir(dir / "d", 0755));
+    seen("mkdir again", sys.mkdir(dir / "d", 0755));
+    seen("mkdir under a missing one", sys.mkdir(dir / "missing" / "d", 0755));
+    const int file = static_cast<int>(sys.open(dir / "d" / "f", O_WRONLY | O_CREAT, 0644));
+    seen.fact("file made", file >= 0);
+    seen("mkdir under a file", sys.mkdir(dir / "d" / "f" / "x", 0755));
+    seen("open a directory for writing", sys.open(dir / "d", O_WRONLY));
+    seen("open a directory O_RDWR", sys.open(dir / "d", O_RDWR));
+    seen("O_DIRECTORY on a file", sys.open(dir / "d" / "f", O_RDONLY | O_DIRECTORY));
+    seen("a path through a file", sys.open(dir / "d" / "f" / "x", O_RDONLY));
+    seen("a missing file", sys.open(dir / "d" / "nothing", O_RDONLY));
+    seen("O_CREAT | O_EXCL on an existing file", sys.open(dir / "d" / "f", O_WRONLY | O_CREAT | O_EXCL, 0644));
+    const int d = static_cast<int>(sys.open(dir / "d", O_RDONLY | O_DIRECTORY));
+    seen.fact("directory opened", d >= 0);
+    std::array<std::byte, 8> buf{};
+    seen("read a directory", sys.read(d, buf));
+    seen("write a directory", sys.write(d, bytes("x")));
+    struct ::stat st {};
+    sys.fstat(d, st);
+    seen.fact("S_ISDIR", S_ISDIR(st.st_mode));
+    sys.close(d);
+    sys.close(file);
+  });
+}
+
+TEST_CASE("bad numbers, flags and offsets get the kernel's errno and change nothing", "[conformance][table]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  differential([](auto& sys, const temp_dir& dir, observations& seen) {
+    // Three files whose numbers are named by index, so the systems compare.
+    std::array<int, 3> fds{};
+    fds[0] = static_cast<int>(sys.open(dir / "rw", O_RDWR | O_CREAT | O_TRUNC, 0644));
+    fds[1] = static_cast<int>(sys.open(dir / "ro", O_RDONLY | O_CREAT, 0644));
+    std::array<int, 2> p{};
+    sys.pipe(p);
+    fds[2] = p[1];
+    sys.write(fds[0], bytes("0123456789"));
+    sys.lseek(fds[0], 3, SEEK_SET);
+
+    std::mt19937 random(7);
+    const std::array<int, 5> bad_numbers{-1, -1000, (1 << 20) + 7, 1 << 30, INT32_MAX};
+    auto pick_fd = [&]() { return random() % 2 == 0 ? fds[random() % 3] : bad_numbers[random() % 5]; };
+    std::array<std::byte, 4> buf{};
+    for (int i = 0; i < 400; ++i) {
+      const int fd = pick_fd();
+      const auto offset = static_cast<kvfs::loff_t>(static_cast<int>(random() % 40) - 20);
+      const int whence = static_cast<int>(random() % 9) - 2;
+      const int bits = static_cast<int>(random());
+      switch (random() % 9) {
+        case 0:
+          seen("lseek", sys.lseek(fd, offset * 1000, whence));
+          break;
+        case 1:
+          seen("pread", sys.pread(fd, buf, offset));
+          break;
+        case 2:
+          seen("pwrite bad offset", sys.pwrite(fd, bytes("x"), -1 - std::abs(offset)));
+          break;
+        case 3:
+          seen("dup3 (0: a number)", std::min(0L, sys.dup3(fd, pick_fd(), bits & (O_CLOEXEC | O_NONBLOCK))));
+          break;
+        case 4:
+          seen("fsync", fd == fds[2] || fd >= 0 ? 0 : sys.fsync(fd));
+          break;
+        case 5:
+          seen("read", fd == fds[2] ? 0 : sys.read(fd, std::span(buf).first(0)));
+          break;
+        case 6:
+          seen("writev too many", sys.writev(fd, std::vector<::iovec>(1025, ::iovec{buf.data(), 1})));
+          break;
+        case 7:
+          seen("close", fd >= 0 && fd < (1 << 20) ? 0 : sys.close(fd));
+          break;
+        case 8: {
+          std::array<int, 2> q{};
+          const long r = sys.pipe(q, bits & ~(O_NONBLOCK | O_CLOEXEC) & ~0x80000000);
+          seen("pipe with bad flags", r);
+          if (r == 0) {
+            sys.close(q[0]);
+            sys.close(q[1]);
+          }
+          break;
+        }
+      }
+    }
+    // Nothing changed: the contents, the offset, the numbers.
+    sys.lseek(fds[0], 0, SEEK_CUR);
+    std::array<std::byte, 10> all{};
+    seen("contents", sys.pread(fds[0], all, 0));
+    seen.text("data", kvfs_test::text(all));
+    for (int fd : fds) seen("still open", sys.fsync(fd) == -EBADF ? -EBADF : 0);
+    sys.close(fds[0]);
+    sys.close(fds[1]);
+    sys.close(p[0]);
+    sys.close(p[1]);
   });
 }

@@ -135,22 +135,24 @@ ssize_t vfs_writev(File& file, const Table& f_op, std::span<const ::iovec> iov) 
   });
 }
 
-// ksys_pread64() after its offset check: FMODE_READ, then FMODE_PREAD (ESPIPE).
+// ksys_pread64() after its offset check: FMODE_PREAD (ESPIPE) comes before
+// vfs_read()'s FMODE_READ (EBADF).
 template <class File, class Table>
 ssize_t vfs_pread(File& file, const Table& f_op, std::span<std::byte> buf, loff_t pos) {
   file.trace.step("vfs_read");
-  if ((file.f_mode & FMODE_READ) == 0) return -EBADF;
   if (f_op.pread == nullptr) return -ESPIPE;
+  if ((file.f_mode & FMODE_READ) == 0) return -EBADF;
   trace_op(file, f_op, ".read(pos)");
   return f_op.pread(file, clamp_rw_count(buf), pos);
 }
 
-// ksys_pwrite64() after its offset check: FMODE_WRITE, then FMODE_PWRITE (ESPIPE).
+// ksys_pwrite64() after its offset check: FMODE_PWRITE (ESPIPE) comes before
+// vfs_write()'s FMODE_WRITE (EBADF).
 template <class File, class Table>
 ssize_t vfs_pwrite(File& file, const Table& f_op, std::span<const std::byte> buf, loff_t pos) {
   file.trace.step("vfs_write");
-  if ((file.f_mode & FMODE_WRITE) == 0) return -EBADF;
   if (f_op.pwrite == nullptr) return -ESPIPE;
+  if ((file.f_mode & FMODE_WRITE) == 0) return -EBADF;
   trace_op(file, f_op, ".write(pos)");
   return f_op.pwrite(file, clamp_rw_count(buf), pos);
 }
