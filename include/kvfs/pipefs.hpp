@@ -6,73 +6,38 @@
 #pragma once
 
 #include <kvfs/descriptor.hpp>
-#include <kvfs/detail/syscall.hpp>
 #include <kvfs/file_system.hpp>
 #include <kvfs/name.hpp>
-#include <kvfs/trace.hpp>
+#include <kvfs/posixfs.hpp>
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/stat.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstddef>
-#include <span>
 #include <string_view>
 #include <system_error>
-#include <utility>
 
 namespace kvfs {
 
-/// What a pipe end's private_data holds (the kernel's pipe_inode_info is the
-/// host's pipe).
-struct pipe_end {
-  int fd = -1;
-  int native_handle() const noexcept { return fd; }
-};
-
-/// pipeanon_fops
-struct pipe_file_operations {
+/// pipeanon_fops: a pipe end is a host descriptor, read and written with the
+/// same calls as posixfs's files (always with the SIGPIPE guard), with poll
+/// and without llseek, pread, pwrite or fsync. The private base keeps
+/// those out of the capability set.
+struct pipe_file_operations : private posix_file_operations {
   static constexpr std::string_view name = "pipeanon_fops";
 
-  static ssize_t read(auto& file, std::span<std::byte> buf) noexcept {
-    file.trace.step("pipe_read");
-    return detail::retry_eintr([&] { return ::read(file.private_data.fd, buf.data(), buf.size()); });
-  }
+  using posix_file_operations::getattr;
+  using posix_file_operations::read;
+  using posix_file_operations::read_iter;
+  using posix_file_operations::release;
+  using posix_file_operations::write;
+  using posix_file_operations::write_iter;
 
-  static ssize_t write(auto& file, std::span<const std::byte> buf) noexcept {
-    file.trace.step("pipe_write");
-    return detail::without_sigpipe(
-        [&] { return detail::retry_eintr([&] { return ::write(file.private_data.fd, buf.data(), buf.size()); }); });
-  }
-
-  static ssize_t read_iter(auto& file, std::span<const ::iovec> iov) noexcept {
-    file.trace.step("pipe_read");
-    return detail::retry_eintr([&] { return ::readv(file.private_data.fd, iov.data(), static_cast<int>(iov.size())); });
-  }
-
-  static ssize_t write_iter(auto& file, std::span<const ::iovec> iov) noexcept {
-    file.trace.step("pipe_write");
-    return detail::without_sigpipe([&] {
-      return detail::retry_eintr(
-          [&] { return ::writev(file.private_data.fd, iov.data(), static_cast<int>(iov.size())); });
-    });
-  }
-
+  // pipe_poll()
   static short poll(auto& file) noexcept {
     ::pollfd probe{file.private_data.fd, POLLIN | POLLOUT, 0};
     return ::poll(&probe, 1, 0) < 0 ? short{POLLERR} : probe.revents;
-  }
-
-  static int getattr(auto& file, struct ::stat& st) noexcept {
-    return ::fstat(file.private_data.fd, &st) < 0 ? -errno : 0;
-  }
-
-  static int release(auto& file) noexcept {
-    file.trace.step("pipe_release");
-    return ::close(std::exchange(file.private_data.fd, -1)) < 0 && errno != EINTR ? -errno : 0;
   }
 };
 
@@ -80,7 +45,7 @@ struct pipe_file_operations {
 struct pipefs {
   static constexpr auto name = name_c<"pipefs">;
   static constexpr unsigned fs_flags = FS_PSEUDO;
-  using private_data = pipe_end;
+  using private_data = posix_file;  // the host pipe end; may raise SIGPIPE
   using file_operations = pipe_file_operations;
 };
 
@@ -105,8 +70,8 @@ inline pipe_pair pipe(int flags, std::error_code& ec) {
   }
   ec.clear();
   const int status = flags & O_NONBLOCK;
-  return {descriptor<pipefs>(pipe_end{ends[0]}, O_RDONLY | status),
-          descriptor<pipefs>(pipe_end{ends[1]}, O_WRONLY | status)};
+  return {descriptor<pipefs>(posix_file{ends[0], true}, O_RDONLY | status),
+          descriptor<pipefs>(posix_file{ends[1], true}, O_WRONLY | status)};
 }
 
 inline pipe_pair pipe(int flags = 0) {
