@@ -6,6 +6,7 @@
 
 #include <kvfs/asio.hpp>
 #include <kvfs/chrdev.hpp>
+#include <kvfs/copy.hpp>
 #include <kvfs/descriptor.hpp>
 #include <kvfs/f_op.hpp>
 #include <kvfs/fd_table.hpp>

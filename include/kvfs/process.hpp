@@ -492,6 +492,7 @@ class fd {
   fd(process& proc, int number) noexcept : proc_(&proc), number_(number) {}
 
   int number() const noexcept { return number_; }
+  process& owner() const noexcept { return *proc_; }
   bool is_open() const { return static_cast<bool>(proc_->files().fdget(number_)); }
 
   ssize_t vfs_read(std::span<std::byte> buf) { return proc_->read(number_, buf); }

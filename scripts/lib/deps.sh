@@ -3,7 +3,7 @@
 # Not root: prints the exact command to run and stops.
 
 KVFS_PACKAGES=(
-  cmake ninja-build g++ clang libclang-rt-14-dev
+  cmake ninja-build g++ clang libclang-rt-14-dev strace
   libboost1.81-dev libasio-dev catch2 libbenchmark-dev
 )
 
