@@ -95,15 +95,15 @@ TEST_CASE("a pipe on either side uses splice", "[copy][pipefs]") {
   temp_dir dir;
   const std::string data = pattern(1 << 20);
   auto in = file_with(dir, "in", data);
-  auto [reader, writer] = kvfs::pipe();
+  kvfs::pipe_pair ends = kvfs::pipe();  // named members: Clang 14 cannot capture structured bindings
   auto out = kvfs::open(dir / "out", O_RDWR | O_CREAT | O_TRUNC, 0644);
 
   kvfs::copy_result into_pipe, out_of_pipe;
   std::thread producer([&] {
-    into_pipe = kvfs::copy(in, writer);  // file → pipe
-    kvfs::close(writer);
+    into_pipe = kvfs::copy(in, ends.write_end);  // file → pipe
+    kvfs::close(ends.write_end);
   });
-  out_of_pipe = kvfs::copy(reader, out);  // pipe → file
+  out_of_pipe = kvfs::copy(ends.read_end, out);  // pipe → file
   producer.join();
   CHECK(into_pipe.mechanism == copy_mechanism::splice);
   CHECK(out_of_pipe.mechanism == copy_mechanism::splice);
@@ -118,13 +118,13 @@ TEST_CASE("a non-blocking pipe: EAGAIN is waited out, not returned", "[copy][pip
   temp_dir dir;
   const std::string data = pattern(1 << 20);  // far more than the pipe holds
   auto in = file_with(dir, "in", data);
-  auto [reader, writer] = kvfs::pipe(O_NONBLOCK);
+  kvfs::pipe_pair ends = kvfs::pipe(O_NONBLOCK);
   std::string received;
   std::thread consumer([&] {
     std::array<char, 4096> buf{};
     std::error_code ec;
     while (received.size() < data.size()) {
-      const std::size_t n = kvfs::read(reader, std::span<char>(buf), ec);
+      const std::size_t n = kvfs::read(ends.read_end, std::span<char>(buf), ec);
       if (ec == std::errc::resource_unavailable_try_again) {
         std::this_thread::sleep_for(std::chrono::microseconds(100));
         continue;
@@ -133,7 +133,7 @@ TEST_CASE("a non-blocking pipe: EAGAIN is waited out, not returned", "[copy][pip
       received.append(buf.data(), n);
     }
   });
-  const kvfs::copy_result r = kvfs::copy(in, writer);
+  const kvfs::copy_result r = kvfs::copy(in, ends.write_end);
   consumer.join();
   CHECK(r.bytes == data.size());
   CHECK(received == data);
