@@ -104,6 +104,14 @@ class fd_table {
     return open_count_;
   }
 
+  /// The bytes the table itself holds (the pointer array and the bitmaps),
+  /// not counting the open files.
+  std::size_t memory_bytes() const {
+    std::lock_guard guard(lock_);
+    return fd_.capacity() * sizeof(open_file*) +
+           (open_fds_.capacity() + close_on_exec_.capacity() + full_fds_bits_.capacity()) * sizeof(std::uint64_t);
+  }
+
   /// Calls `visit(fd, file)` for each open number, lowest first, holding a
   /// reference to each file during its call.
   template <class Visit>

@@ -1,0 +1,140 @@
+// Real I/O: TCP on loopback (64 B and 64 KiB messages) and a file copied to a
+// TCP peer, kvfs beside the raw calls in the same run.
+//
+//   tcp/*       raw ::send, Asio socket.send, descriptor<sockfs<tcp>>, the table
+//   copy/*      a read/write loop, raw sendfile(2), kvfs::copy
+#include <kvfs/copy.hpp>
+#include <kvfs/process.hpp>
+#include <kvfs/tcp.hpp>
+
+#include <asio/io_context.hpp>
+#include <asio/ip/address.hpp>
+
+#include <benchmark/benchmark.h>
+
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+// A connected pair whose server side is drained by a thread until the client closes.
+struct draining_pair {
+  draining_pair()
+      : listener(io, {asio::ip::make_address("127.0.0.1"), 0}),
+        client(kvfs::tcp::connect(io, listener.local_endpoint())),
+        server(kvfs::tcp::accept(listener)),
+        drainer([this] {
+          std::vector<char> buf(1 << 20);
+          const int fd = server.native_handle();
+          while (::recv(fd, buf.data(), buf.size(), 0) > 0) {
+          }
+        }) {}
+  ~draining_pair() {
+    ::shutdown(client.native_handle(), SHUT_WR);
+    drainer.join();
+  }
+  asio::io_context io;
+  kvfs::tcp::acceptor listener;
+  kvfs::descriptor<kvfs::sockfs<kvfs::tcp>> client;
+  kvfs::descriptor<kvfs::sockfs<kvfs::tcp>> server;
+  std::thread drainer;
+};
+
+void tcp_raw(benchmark::State& state) {
+  draining_pair pair;
+  const std::vector<std::byte> message(static_cast<std::size_t>(state.range(0)));
+  const int fd = pair.client.native_handle();
+  for (auto _ : state) benchmark::DoNotOptimize(::send(fd, message.data(), message.size(), MSG_NOSIGNAL));
+  state.SetBytesProcessed(state.iterations() * state.range(0));
+}
+void tcp_asio(benchmark::State& state) {
+  draining_pair pair;
+  const std::vector<std::byte> message(static_cast<std::size_t>(state.range(0)));
+  auto& socket = pair.client.private_data().sk;
+  std::error_code ec;
+  for (auto _ : state) benchmark::DoNotOptimize(socket.send(asio::buffer(message), 0, ec));
+  state.SetBytesProcessed(state.iterations() * state.range(0));
+}
+void tcp_static(benchmark::State& state) {
+  draining_pair pair;
+  const std::vector<std::byte> message(static_cast<std::size_t>(state.range(0)));
+  for (auto _ : state) benchmark::DoNotOptimize(pair.client.vfs_write(message));
+  state.SetBytesProcessed(state.iterations() * state.range(0));
+}
+void tcp_table(benchmark::State& state) {
+  draining_pair pair;
+  const std::vector<std::byte> message(static_cast<std::size_t>(state.range(0)));
+  kvfs::process proc;
+  const int native = pair.client.native_handle();
+  const int fd = proc.fd_install(std::move(pair.client));
+  for (auto _ : state) benchmark::DoNotOptimize(proc.write(fd, message));
+  state.SetBytesProcessed(state.iterations() * state.range(0));
+  ::shutdown(native, SHUT_WR);  // the table still owns it; let the drainer finish
+}
+BENCHMARK(tcp_raw)->Arg(64)->Arg(65536);
+BENCHMARK(tcp_asio)->Arg(64)->Arg(65536);
+BENCHMARK(tcp_static)->Arg(64)->Arg(65536);
+BENCHMARK(tcp_table)->Arg(64)->Arg(65536);
+
+// The file every copy benchmark sends: made once, removed at exit.
+struct big_file {
+  static constexpr std::size_t size = std::size_t{64} << 20;
+  big_file() : path(std::filesystem::temp_directory_path() / ("kvfs-bench-" + std::to_string(::getpid()))) {
+    auto f = kvfs::open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const std::string block(1 << 20, 'b');
+    for (std::size_t i = 0; i < size / block.size(); ++i) kvfs::write_all(f, block);
+  }
+  ~big_file() { std::filesystem::remove(path); }
+  std::filesystem::path path;
+};
+const big_file& the_file() {
+  static const big_file file;
+  return file;
+}
+
+void copy_read_write(benchmark::State& state) {
+  draining_pair pair;
+  auto in = kvfs::open(the_file().path, O_RDONLY);
+  std::vector<char> buf(65536);
+  for (auto _ : state) {
+    ::lseek(in.native_handle(), 0, SEEK_SET);
+    for (ssize_t n; (n = ::read(in.native_handle(), buf.data(), buf.size())) > 0;) {
+      for (ssize_t put = 0; put < n;)
+        put += ::send(pair.client.native_handle(), buf.data() + put, static_cast<std::size_t>(n - put), MSG_NOSIGNAL);
+    }
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(big_file::size));
+}
+void copy_sendfile(benchmark::State& state) {
+  draining_pair pair;
+  auto in = kvfs::open(the_file().path, O_RDONLY);
+  for (auto _ : state) {
+    off_t offset = 0;
+    while (::sendfile(pair.client.native_handle(), in.native_handle(), &offset, big_file::size) > 0) {
+    }
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(big_file::size));
+}
+void copy_kvfs(benchmark::State& state) {
+  draining_pair pair;
+  auto in = kvfs::open(the_file().path, O_RDONLY);
+  for (auto _ : state) {
+    kvfs::lseek(in, 0, SEEK_SET);
+    benchmark::DoNotOptimize(kvfs::copy(in, pair.client));
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(big_file::size));
+}
+BENCHMARK(copy_read_write)->Unit(benchmark::kMillisecond);
+BENCHMARK(copy_sendfile)->Unit(benchmark::kMillisecond);
+BENCHMARK(copy_kvfs)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
