@@ -6,6 +6,7 @@
 // file is released when the last user drops it. Every member is thread-safe.
 #pragma once
 
+#include <kvfs/detail/spinlock.hpp>
 #include <kvfs/open_file.hpp>
 
 #include <fcntl.h>
@@ -222,7 +223,7 @@ class fd_table {
     return newfd;
   }
 
-  mutable std::mutex lock_;  // files->file_lock
+  mutable detail::spinlock lock_;  // files->file_lock, a spinlock in the kernel too
   std::vector<open_file*> fd_;
   std::vector<std::uint64_t> open_fds_;
   std::vector<std::uint64_t> close_on_exec_;

@@ -13,6 +13,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstring>
+#include <initializer_list>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -51,22 +52,37 @@ class ostream_trace {
   /// Whether it has a stream to print to.
   bool active() const noexcept { return out_ != nullptr; }
 
+  // Each member is one inline test when there is no stream; the printing
+  // is out of line, so a file that is not traced pays only that test.
   void begin(std::string_view call, int fd) {
-    if (out_ == nullptr) return;
-    line_.assign(call);
-    line_ += fd >= 0 ? "(fd " + std::to_string(fd) + ")" : std::string("()");
+    if (out_ != nullptr) [[unlikely]]
+      start_line(call, fd);
   }
 
   template <class... Parts>
   void step(const Parts&... parts) {
-    if (out_ == nullptr) return;
-    line_ += " -> ";
-    (line_.append(std::string_view(parts)), ...);
+    if (out_ != nullptr) [[unlikely]]
+      append({std::string_view(parts)...});
   }
 
   /// Like strace: a count, or `-1 EPIPE` for a kernel-style `-errno`.
   void end(ssize_t result) {
-    if (out_ == nullptr) return;
+    if (out_ != nullptr) [[unlikely]]
+      finish_line(result);
+  }
+
+ private:
+  [[gnu::noinline]] void start_line(std::string_view call, int fd) {
+    line_.assign(call);
+    line_ += fd >= 0 ? "(fd " + std::to_string(fd) + ")" : std::string("()");
+  }
+
+  [[gnu::noinline]] void append(std::initializer_list<std::string_view> parts) {
+    line_ += " -> ";
+    for (std::string_view part : parts) line_.append(part);
+  }
+
+  [[gnu::noinline]] void finish_line(ssize_t result) {
     *out_ << line_ << " = ";
     if (result < 0) {
       const char* name = ::strerrorname_np(static_cast<int>(-result));
@@ -78,7 +94,6 @@ class ostream_trace {
     line_.clear();
   }
 
- private:
   std::ostream* out_ = nullptr;
   std::string line_;
 };

@@ -1,0 +1,28 @@
+// kvfs/detail/spinlock.hpp - the kernel's spinlock_t, in user space: for
+// critical sections of a few instructions (the descriptor table's
+// file_lock), where a mutex's system-call-ready path costs more than the
+// work it guards. A waiter yields its core after a short spin.
+#pragma once
+
+#include <atomic>
+#include <thread>
+
+namespace kvfs::detail {
+
+class spinlock {
+ public:
+  void lock() noexcept {
+    for (int spins = 0; locked_.exchange(true, std::memory_order_acquire); ++spins) {
+      while (locked_.load(std::memory_order_relaxed)) {
+        if (++spins > 64) std::this_thread::yield();
+      }
+    }
+  }
+  bool try_lock() noexcept { return !locked_.exchange(true, std::memory_order_acquire); }
+  void unlock() noexcept { locked_.store(false, std::memory_order_release); }
+
+ private:
+  std::atomic<bool> locked_{false};
+};
+
+}  // namespace kvfs::detail
