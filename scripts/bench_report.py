@@ -79,7 +79,7 @@ lines = [
     "machines are shared and noisy: compare ratios, not times.",
     "",
     f"Machine: {platform.machine()}, {ctx.get('num_cpus')} CPUs at {ctx.get('mhz_per_cpu')} MHz, "
-    f"{platform.system()} {platform.release()}; compiler: {compiler}; build: Release (-O2).",
+    f"{platform.system()} {platform.release()}; compiler: {compiler}; build: CMake Release (-O3).",
     "",
     "| measurement | result | target | |",
     "|---|---|---|---|",
