@@ -182,8 +182,13 @@ TEST_CASE("close while another thread is blocked reading the socket", "[table][t
     reading = true;
     got = proc.read(fd, buf);  // blocks until the peer writes
   });
-  while (!reading) std::this_thread::yield();
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let it block
+  // Wait (bounded) until the reader holds its reference: the table's, the
+  // reader's and this probe's make three.
+  for (int i = 0; i < 5000; ++i) {
+    if (reading && proc.files().fdget(fd)->count() >= 3) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // and is blocked in recv
 
   CHECK(proc.close(fd) == 0);  // the number goes at once...
   CHECK(proc.files().size() == 0);
