@@ -213,8 +213,8 @@ class descriptor {
     }
   }
 
-  // The operations table, a compile-time constant: calls through it are direct.
-  static constexpr const basic_file_operations<file_type>& f_op = static_f_op<Fs, Trace>;
+  // The operations table, known at compile time: every call through it is direct.
+  static constexpr static_file_operations<Fs> f_op{};
 
   file_type file_;
 };

@@ -16,9 +16,11 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
+#include <cerrno>
 #include <cstddef>
 #include <span>
 #include <string_view>
+#include <utility>
 
 namespace kvfs {
 
@@ -93,8 +95,146 @@ constexpr basic_file_operations<File> generate_f_op() noexcept {
   return table;
 }
 
-/// The table a descriptor<Fs, Trace> calls, as a compile-time constant.
-template <file_system_type Fs, class Trace>
-inline constexpr basic_file_operations<file<Fs, Trace>> static_f_op = generate_f_op<Fs, file<Fs, Trace>>();
+/// The table a descriptor<Fs> calls: the same members, but each one a call
+/// the compiler sees through (no function pointer), and a member the
+/// policy lacks compares equal to nullptr at compile time. The VFS code is
+/// shared with the descriptor table, which passes a basic_file_operations.
+template <file_system_type Fs>
+struct static_file_operations {
+  using ops = file_operations_of<Fs>;
+  static constexpr std::string_view fs_name = kvfs::fs_name<Fs>;
+  static constexpr std::string_view name = f_op_name<Fs>;
+
+  // One member: present (callable) or absent (== nullptr, never called).
+  template <bool Present, class Call>
+  struct entry {
+    friend constexpr bool operator==(entry, std::nullptr_t) noexcept { return !Present; }
+    template <class File, class... Args>
+    decltype(auto) operator()(File& file, Args&&... args) const {
+      return Call::call(file, std::forward<Args>(args)...);
+    }
+  };
+
+  struct llseek_call {
+    static loff_t call(auto& file, loff_t offset, int whence) {
+      if constexpr (has_llseek<Fs>) {
+        return ops::llseek(file, offset, whence);
+      } else {
+        return -ESPIPE;
+      }
+    }
+  };
+  static constexpr entry<has_llseek<Fs>, llseek_call> llseek{};
+
+  struct read_call {
+    static ssize_t call(auto& file, std::span<std::byte> buf) {
+      if constexpr (has_read<Fs>) {
+        return ops::read(file, buf);
+      } else {
+        return -EINVAL;
+      }
+    }
+  };
+  static constexpr entry<has_read<Fs>, read_call> read{};
+
+  struct write_call {
+    static ssize_t call(auto& file, std::span<const std::byte> buf) {
+      if constexpr (has_write<Fs>) {
+        return ops::write(file, buf);
+      } else {
+        return -EINVAL;
+      }
+    }
+  };
+  static constexpr entry<has_write<Fs>, write_call> write{};
+
+  struct read_iter_call {
+    static ssize_t call(auto& file, std::span<const ::iovec> iov) {
+      if constexpr (has_read_iter<Fs>) {
+        return ops::read_iter(file, iov);
+      } else {
+        return -EINVAL;
+      }
+    }
+  };
+  static constexpr entry<has_read_iter<Fs>, read_iter_call> read_iter{};
+
+  struct write_iter_call {
+    static ssize_t call(auto& file, std::span<const ::iovec> iov) {
+      if constexpr (has_write_iter<Fs>) {
+        return ops::write_iter(file, iov);
+      } else {
+        return -EINVAL;
+      }
+    }
+  };
+  static constexpr entry<has_write_iter<Fs>, write_iter_call> write_iter{};
+
+  struct pread_call {
+    static ssize_t call(auto& file, std::span<std::byte> buf, loff_t pos) {
+      if constexpr (has_pread<Fs>) {
+        return ops::pread(file, buf, pos);
+      } else {
+        return -ESPIPE;
+      }
+    }
+  };
+  static constexpr entry<has_pread<Fs>, pread_call> pread{};
+
+  struct pwrite_call {
+    static ssize_t call(auto& file, std::span<const std::byte> buf, loff_t pos) {
+      if constexpr (has_pwrite<Fs>) {
+        return ops::pwrite(file, buf, pos);
+      } else {
+        return -ESPIPE;
+      }
+    }
+  };
+  static constexpr entry<has_pwrite<Fs>, pwrite_call> pwrite{};
+
+  struct poll_call {
+    static short call(auto& file) {
+      if constexpr (has_poll<Fs>) {
+        return ops::poll(file);
+      } else {
+        return short{0};
+      }
+    }
+  };
+  static constexpr entry<has_poll<Fs>, poll_call> poll{};
+
+  struct fsync_call {
+    static int call(auto& file) {
+      if constexpr (has_fsync<Fs>) {
+        return ops::fsync(file);
+      } else {
+        return -EINVAL;
+      }
+    }
+  };
+  static constexpr entry<has_fsync<Fs>, fsync_call> fsync{};
+
+  struct getattr_call {
+    static int call(auto& file, struct ::stat& st) {
+      if constexpr (has_getattr<Fs>) {
+        return ops::getattr(file, st);
+      } else {
+        return -EINVAL;
+      }
+    }
+  };
+  static constexpr entry<has_getattr<Fs>, getattr_call> getattr{};
+
+  struct release_call {
+    static int call(auto& file) {
+      if constexpr (has_release<Fs>) {
+        return ops::release(file);
+      } else {
+        return 0;
+      }
+    }
+  };
+  static constexpr entry<has_release<Fs>, release_call> release{};
+};
 
 }  // namespace kvfs
