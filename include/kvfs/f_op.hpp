@@ -1,12 +1,14 @@
 // kvfs/f_op.hpp - the operations table generated from a policy at compile
 // time: the kernel's `static const struct file_operations socket_file_ops`.
 //
-// One generator serves both paths. A descriptor<Fs> uses the table of its
-// own file type as a compile-time constant, so every member test folds away
-// and every call is direct; the descriptor table (fd_table) keeps a pointer
-// to the table of each open file and calls through it, as the kernel does.
-// A member the policy lacks is a null pointer, which the VFS turns into the
-// kernel's answer (no write: EINVAL; no llseek: ESPIPE).
+// Two shapes of one table, both generated from the policy, read by the same
+// VFS code: the descriptor table (fd_table) keeps a pointer to each open
+// file's basic_file_operations and calls through its function pointers, as
+// the kernel does; a descriptor<Fs> uses static_file_operations<Fs>, whose
+// members are direct calls and whose absent members compare equal to
+// nullptr at compile time, so every test folds away. A member the policy
+// lacks is null, which the VFS turns into the kernel's answer (no write:
+// EINVAL; no llseek: ESPIPE).
 #pragma once
 
 #include <kvfs/file.hpp>

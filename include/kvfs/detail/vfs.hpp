@@ -3,8 +3,9 @@
 // table member it picks (fs/read_write.c).
 //
 // Every function takes the open file and its table. The static descriptor
-// passes its table as a compile-time constant, so the member tests fold
-// away; the descriptor table passes `file.f_op`.
+// passes static_file_operations<Fs>, whose member tests are compile-time
+// constants and whose calls are direct; the descriptor table passes
+// `*file.f_op`, a table of function pointers.
 #pragma once
 
 #include <kvfs/f_op.hpp>
