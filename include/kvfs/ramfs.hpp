@@ -10,6 +10,7 @@
 
 #include <kvfs/chrdev.hpp>
 #include <kvfs/descriptor.hpp>
+#include <kvfs/detail/spinlock.hpp>
 #include <kvfs/detail/vfs.hpp>
 #include <kvfs/file_system.hpp>
 #include <kvfs/name.hpp>
@@ -41,7 +42,9 @@ struct ram_inode {
 
   const mode_t i_mode;
   const ino_t i_ino;
-  mutable std::mutex i_rwsem;  // the kernel's inode lock: one writer or reader at a time here
+  // The inode lock (the kernel has i_rwsem): a spinlock, because each hold
+  // is a memcpy; a waiter yields its core after a short spin.
+  mutable detail::spinlock i_rwsem;
   std::vector<std::byte> data;
   std::map<std::string, std::shared_ptr<ram_inode>, std::less<>> children;
 
