@@ -3,7 +3,8 @@
 // descriptor concepts.
 //
 // A descriptor owns one `file` (struct file) and calls its file system's
-// operations directly: no table, no virtual call, no allocation. An
+// operations through a compile-time table of direct calls: no function
+// pointer, no virtual call, no allocation. An
 // operation the type lacks is a compile error that names the missing
 // capability and the errno the kernel would answer.
 #pragma once
