@@ -69,28 +69,36 @@ struct asio_stream_proto {
 
   template <class Trace>
   static ssize_t sendmsg(sock_type& sk, std::span<const ::iovec> iov, int flags, Trace& trace) {
+    if (dont_wait(sk, flags)) {
+      trace.step("sendmsg(2) MSG_DONTWAIT");
+      return raw_transfer(sk, iov, flags, &::sendmsg);
+    }
     if (iov.size() == 1) {
       trace.step("asio send");
       const asio::const_buffer buffer(iov[0].iov_base, iov[0].iov_len);
-      return retry_interrupted(sk, flags, [&](std::error_code& ec) { return sk.send(buffer, flags, ec); });
+      return retry_interrupted([&](std::error_code& ec) { return sk.send(buffer, flags, ec); });
     }
     trace.step("asio sendmsg");
     std::array<asio::const_buffer, detail::max_gathered_buffers> storage;
     const auto buffers = detail::to_asio_buffers(iov, storage);
-    return retry_interrupted(sk, flags, [&](std::error_code& ec) { return sk.send(buffers, flags, ec); });
+    return retry_interrupted([&](std::error_code& ec) { return sk.send(buffers, flags, ec); });
   }
 
   template <class Trace>
   static ssize_t recvmsg(sock_type& sk, std::span<const ::iovec> iov, int flags, Trace& trace) {
+    if (dont_wait(sk, flags)) {
+      trace.step("recvmsg(2) MSG_DONTWAIT");
+      return raw_transfer(sk, iov, flags, &::recvmsg);
+    }
     if (iov.size() == 1) {
       trace.step("asio recv");
       const asio::mutable_buffer buffer(iov[0].iov_base, iov[0].iov_len);
-      return retry_interrupted(sk, flags, [&](std::error_code& ec) { return sk.receive(buffer, flags, ec); });
+      return retry_interrupted([&](std::error_code& ec) { return sk.receive(buffer, flags, ec); });
     }
     trace.step("asio recvmsg");
     std::array<asio::mutable_buffer, detail::max_gathered_buffers> storage;
     const auto buffers = detail::to_asio_buffers(iov, storage);
-    return retry_interrupted(sk, flags, [&](std::error_code& ec) { return sk.receive(buffers, flags, ec); });
+    return retry_interrupted([&](std::error_code& ec) { return sk.receive(buffers, flags, ec); });
   }
 
   static int shutdown(sock_type& sk, int how) {
@@ -147,20 +155,25 @@ struct asio_stream_proto {
   }
 
  private:
+  // MSG_DONTWAIT (O_NONBLOCK in f_flags) on a socket Asio thinks blocking:
+  // Asio would wait for readiness after EAGAIN, so the call goes to the
+  // kernel directly, which answers EAGAIN at once.
+  static bool dont_wait(sock_type& sk, int flags) noexcept {
+    return (flags & MSG_DONTWAIT) != 0 && !sk.non_blocking();
+  }
+
+  template <class Call>
+  static ssize_t raw_transfer(sock_type& sk, std::span<const ::iovec> iov, int flags, Call call) noexcept {
+    ::msghdr msg{};
+    msg.msg_iov = const_cast<::iovec*>(iov.data());  // sendmsg(2) does not write it
+    msg.msg_iovlen = iov.size();
+    return detail::retry_eintr([&] { return call(native_handle(sk), &msg, flags); });
+  }
+
   // A transfer interrupted by a signal before it moved anything is retried,
   // as posixfs retries EINTR.
-  //
-  // MSG_DONTWAIT on a blocking socket: Asio would wait for readiness after
-  // EAGAIN, so the socket is made non-blocking for this one call.
   template <class Transfer>
-  static ssize_t retry_interrupted(sock_type& sk, int flags, Transfer transfer) {
-    if ((flags & MSG_DONTWAIT) != 0 && !sk.non_blocking()) {
-      std::error_code ec;
-      sk.non_blocking(true, ec);
-      const ssize_t result = ec ? detail::kernel_result(0, ec) : retry_interrupted(sk, 0, transfer);
-      sk.non_blocking(false, ec);
-      return result;
-    }
+  static ssize_t retry_interrupted(Transfer transfer) {
     for (;;) {
       std::error_code ec;
       const std::size_t transferred = transfer(ec);

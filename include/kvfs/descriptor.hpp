@@ -152,6 +152,20 @@ class descriptor {
     return trace_call("fstat", [&] { return is_open() ? detail::vfs_fstat(file_, f_op, st) : -EBADF; });
   }
   short vfs_poll() { return is_open() ? detail::vfs_poll(file_, f_op) : short{POLLNVAL}; }
+  /// fcntl(2) F_GETFL and F_SETFL (the status flags of the open file); any
+  /// other command is EINVAL: a static descriptor has no table entry whose
+  /// FD_CLOEXEC could change.
+  int vfs_fcntl(int cmd, long arg) {
+    return trace_call("fcntl", [&] {
+      if (!is_open()) return -EBADF;
+      if (cmd == F_GETFL) return detail::getfl(file_);
+      if (cmd == F_SETFL) return detail::vfs_setfl(file_, f_op, static_cast<int>(arg));
+      return -EINVAL;
+    });
+  }
+  /// The host descriptor an asynchronous wait sleeps on, -1 when the file is
+  /// always ready (kvfs's poll_wait; see <kvfs/async.hpp>).
+  int vfs_poll_wait() { return is_open() ? detail::vfs_poll_wait(file_, f_op) : -1; }
 
   /// shutdown(2): only a socket's file system provides it (sock_from_file).
   int sock_shutdown(int how) requires requires(file_type& f) { Fs::shutdown(f, how); }
@@ -405,6 +419,13 @@ void shutdown(D& d, int how, std::error_code& ec) {
 }
 
 /// close(2): releases the file; a closed descriptor stays closed.
+/// fcntl(2) F_GETFL / F_SETFL (and, on a table number, F_GETFD / F_SETFD):
+/// the result of the command (the flags for a GET), 0 for a SET.
+template <any_descriptor D>
+int fcntl(D& d, int cmd, long arg, std::error_code& ec) {
+  return static_cast<int>(detail::to_size(d.vfs_fcntl(cmd, arg), ec));
+}
+
 template <any_descriptor D>
 void close(D& d, std::error_code& ec) {
   if (!d.is_open()) {
@@ -477,6 +498,12 @@ std::size_t write_all(D& d, std::string_view text) {
   std::error_code ec;
   return detail::throw_on_error(kvfs::write_all(d, text, ec), ec, "kvfs::write_all");
 }
+template <any_descriptor D>
+int fcntl(D& d, int cmd, long arg = 0) {
+  std::error_code ec;
+  return detail::throw_on_error(fcntl(d, cmd, arg, ec), ec, "kvfs::fcntl");
+}
+
 template <any_descriptor D>
 std::size_t readv(D& d, std::span<const ::iovec> iov) {
   std::error_code ec;

@@ -40,6 +40,8 @@ struct basic_file_operations {
   ssize_t (*pread)(File&, std::span<std::byte>, loff_t) = nullptr;
   ssize_t (*pwrite)(File&, std::span<const std::byte>, loff_t) = nullptr;
   short (*poll)(File&) = nullptr;
+  int (*poll_wait)(File&) = nullptr;
+  int (*setfl)(File&, int) = nullptr;
   int (*fsync)(File&) = nullptr;
   int (*getattr)(File&, struct ::stat&) = nullptr;
   int (*release)(File&) = nullptr;
@@ -84,6 +86,12 @@ constexpr basic_file_operations<File> generate_f_op() noexcept {
   }
   if constexpr (has_poll<Fs>) {
     table.poll = [](File& f) { return ops::poll(static_cast<Concrete&>(f)); };
+  }
+  if constexpr (has_poll_wait<Fs>) {
+    table.poll_wait = [](File& f) { return ops::poll_wait(static_cast<Concrete&>(f)); };
+  }
+  if constexpr (has_setfl<Fs>) {
+    table.setfl = [](File& f, int flags) { return ops::setfl(static_cast<Concrete&>(f), flags); };
   }
   if constexpr (has_fsync<Fs>) {
     table.fsync = [](File& f) { return ops::fsync(static_cast<Concrete&>(f)); };
@@ -204,6 +212,28 @@ struct static_file_operations {
     }
   };
   static constexpr entry<has_poll<Fs>, poll_call> poll{};
+
+  struct poll_wait_call {
+    static int call(auto& file) {
+      if constexpr (has_poll_wait<Fs>) {
+        return ops::poll_wait(file);
+      } else {
+        return -1;
+      }
+    }
+  };
+  static constexpr entry<has_poll_wait<Fs>, poll_wait_call> poll_wait{};
+
+  struct setfl_call {
+    static int call(auto& file, int flags) {
+      if constexpr (has_setfl<Fs>) {
+        return ops::setfl(file, flags);
+      } else {
+        return 0;
+      }
+    }
+  };
+  static constexpr entry<has_setfl<Fs>, setfl_call> setfl{};
 
   struct fsync_call {
     static int call(auto& file) {

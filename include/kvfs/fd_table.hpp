@@ -99,6 +99,16 @@ class fd_table {
     return lookup_locked(fd) != nullptr && test_bit(close_on_exec_, static_cast<std::size_t>(fd));
   }
 
+  /// Sets or clears FD_CLOEXEC of `fd` (fcntl F_SETFD): 0, or -EBADF.
+  int set_close_on_exec(int fd, bool on) {
+    std::lock_guard guard(lock_);
+    if (lookup_locked(fd) == nullptr) return -EBADF;
+    const auto n = static_cast<std::size_t>(fd);
+    const std::uint64_t bit = std::uint64_t{1} << (n % bits);
+    close_on_exec_[n / bits] = on ? close_on_exec_[n / bits] | bit : close_on_exec_[n / bits] & ~bit;
+    return 0;
+  }
+
   /// How many numbers are in use.
   std::size_t size() const {
     std::lock_guard guard(lock_);

@@ -110,6 +110,21 @@ template <class Fs>
 concept has_poll = requires(probe_file<Fs>& f) {
   { file_operations_of<Fs>::poll(f) } -> std::same_as<short>;
 };
+/// poll_wait(): the host descriptor whose readiness wakes the file's wait
+/// queue (kvfs's stand-in for the kernel's poll_wait(file, &wq, p)): where an
+/// asynchronous operation waits when the file is not ready. A file without
+/// it is always ready, as the kernel's DEFAULT_POLLMASK says.
+template <class Fs>
+concept has_poll_wait = requires(probe_file<Fs>& f) {
+  { file_operations_of<Fs>::poll_wait(f) } -> std::same_as<int>;
+};
+/// setfl(): mirrors a change of the status flags (fcntl F_SETFL: O_NONBLOCK,
+/// O_APPEND) onto what backs the file, as the kernel's setfl() changes
+/// f_flags; a file without it keeps the flags in f_flags only.
+template <class Fs>
+concept has_setfl = requires(probe_file<Fs>& f, int flags) {
+  { file_operations_of<Fs>::setfl(f, flags) } -> std::same_as<int>;
+};
 template <class Fs>
 concept has_getattr = requires(probe_file<Fs>& f, struct ::stat& st) {
   { file_operations_of<Fs>::getattr(f, st) } -> std::same_as<int>;
@@ -182,6 +197,8 @@ std::string capabilities() {
   add(has_pread<Fs>, "pread");
   add(has_pwrite<Fs>, "pwrite");
   add(has_poll<Fs>, "poll");
+  add(has_poll_wait<Fs>, "poll_wait");
+  add(has_setfl<Fs>, "setfl");
   add(has_fsync<Fs>, "fsync");
   add(has_getattr<Fs>, "getattr");
   add(has_release<Fs>, "release");

@@ -31,6 +31,7 @@ struct pipe_file_operations : private posix_file_operations {
   using posix_file_operations::read;
   using posix_file_operations::read_iter;
   using posix_file_operations::release;
+  using posix_file_operations::setfl;
   using posix_file_operations::write;
   using posix_file_operations::write_iter;
 
@@ -39,6 +40,9 @@ struct pipe_file_operations : private posix_file_operations {
     ::pollfd probe{file.private_data.fd, POLLIN | POLLOUT, 0};
     return ::poll(&probe, 1, 0) < 0 ? short{POLLERR} : probe.revents;
   }
+
+  // poll_wait(filp, &pipe->rd_wait, p): the host pipe end is the wait queue.
+  static int poll_wait(auto& file) noexcept { return file.private_data.fd; }
 };
 
 /// The pipe file system: pseudo, with an internal mount only.

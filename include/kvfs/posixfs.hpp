@@ -87,6 +87,15 @@ struct posix_file_operations {
     return detail::retry_eintr([&] { return ::fsync(file.private_data.fd); });
   }
 
+  // fcntl(F_SETFL) on the host descriptor: the host file is what blocks.
+  static int setfl(auto& file, int flags) noexcept {
+    file.trace.step("fcntl(2) F_SETFL");
+    const int host = ::fcntl(file.private_data.fd, F_GETFL);
+    if (host < 0) return -errno;
+    constexpr int mirrored = O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME;
+    return ::fcntl(file.private_data.fd, F_SETFL, (host & ~mirrored) | (flags & mirrored)) < 0 ? -errno : 0;
+  }
+
   static int getattr(auto& file, struct ::stat& st) noexcept {
     return ::fstat(file.private_data.fd, &st) < 0 ? -errno : 0;
   }

@@ -254,6 +254,29 @@ class process {
   long poll(int fd) {
     return with_file(fd, "poll", [&](open_file& f) { return detail::vfs_poll(f, *f.f_op); });
   }
+  /// fcntl(2): F_GETFD, F_SETFD (FD_CLOEXEC), F_GETFL, F_SETFL (O_APPEND,
+  /// O_NONBLOCK, O_DIRECT, O_NOATIME). Other commands are EINVAL here.
+  long fcntl(int fd, int cmd, long arg = 0) {
+    return with_file(fd, "fcntl", [&](open_file& f) -> long {
+      switch (cmd) {
+        case F_GETFD:
+          return files_.close_on_exec(fd) ? FD_CLOEXEC : 0;
+        case F_SETFD:
+          return files_.set_close_on_exec(fd, (arg & FD_CLOEXEC) != 0);
+        case F_GETFL:
+          return detail::getfl(f);
+        case F_SETFL:
+          return detail::vfs_setfl(f, *f.f_op, static_cast<int>(arg));
+        default:
+          return -EINVAL;
+      }
+    });
+  }
+  /// Not a system call: the host descriptor an asynchronous wait on `fd`
+  /// sleeps on (poll_wait), -1 when the file is always ready, or -EBADF.
+  long poll_wait(int fd) {
+    return with_file(fd, "poll_wait", [&](open_file& f) -> long { return detail::vfs_poll_wait(f, *f.f_op); });
+  }
 
   long close(int fd) { return files_.close_fd(fd); }
   long dup(int fd) { return files_.dup(fd); }
@@ -505,6 +528,8 @@ class fd {
   int vfs_fsync() { return static_cast<int>(proc_->fsync(number_)); }
   int vfs_fstat(struct ::stat& st) { return static_cast<int>(proc_->fstat(number_, st)); }
   short vfs_poll() { return static_cast<short>(proc_->poll(number_)); }
+  int vfs_fcntl(int cmd, long arg) { return static_cast<int>(proc_->fcntl(number_, cmd, arg)); }
+  int vfs_poll_wait() { return static_cast<int>(proc_->poll_wait(number_)); }
   int sock_shutdown(int how) { return static_cast<int>(proc_->shutdown(number_, how)); }
   int release() { return static_cast<int>(proc_->close(number_)); }
 

@@ -102,7 +102,8 @@ ssize_t sock_recvmsg(socket<Proto>& sock, std::span<const ::iovec> iov, int flag
   return Proto::recvmsg(sock.sk, iov, flags, trace);
 }
 
-/// socket_file_ops: read_iter, write_iter, poll and release, and no llseek,
+/// socket_file_ops: read_iter, write_iter, poll and release (O_NONBLOCK
+/// lives in f_flags and becomes MSG_DONTWAIT, as in sock_write_iter), and no llseek,
 /// read, write or fsync, as in net/socket.c.
 template <proto_ops Proto>
 struct socket_file_ops {
@@ -124,6 +125,9 @@ struct socket_file_ops {
     ::pollfd probe{file.private_data.native_handle(), POLLIN | POLLOUT | POLLRDHUP, 0};
     return ::poll(&probe, 1, 0) < 0 ? short{POLLERR} : probe.revents;
   }
+
+  // sock_poll_wait(): the host socket is the wait queue.
+  static int poll_wait(auto& file) noexcept { return file.private_data.native_handle(); }
 
   // The inode: S_IFSOCK, as sock_alloc() makes it.
   static int getattr(auto& file, struct ::stat& st) noexcept {

@@ -11,6 +11,7 @@
 #include <kvfs/f_op.hpp>
 #include <kvfs/file.hpp>
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -184,6 +185,38 @@ short vfs_poll(File& file, const Table& f_op) {
   if (f_op.poll == nullptr) return DEFAULT_POLLMASK;
   trace_op(file, f_op, ".poll");
   return f_op.poll(file);
+}
+
+// poll_wait(): the host descriptor an asynchronous wait sleeps on, or -1
+// for a file that is always ready (no ->poll_wait).
+template <class File, class Table>
+int vfs_poll_wait(File& file, const Table& f_op) {
+  if (f_op.poll_wait == nullptr) return -1;
+  return f_op.poll_wait(file);
+}
+
+/// fcntl(F_GETFL): the open file's flags, without those that only act at
+/// open time.
+template <class File>
+int getfl(const File& file) noexcept {
+  return file.f_flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
+}
+
+/// The status flags fcntl(F_SETFL) may change (the kernel's SETFL_MASK).
+inline constexpr int SETFL_MASK = O_APPEND | O_NONBLOCK | O_NDELAY | O_DIRECT | O_NOATIME;
+
+// setfl() of fs/fcntl.c: the file system mirrors the change first, so a
+// refusal leaves f_flags as they were.
+template <class File, class Table>
+int vfs_setfl(File& file, const Table& f_op, int flags) {
+  file.trace.step("setfl");
+  const int next = (flags & SETFL_MASK) | (file.f_flags & ~SETFL_MASK);
+  if (f_op.setfl != nullptr) {
+    trace_op(file, f_op, ".setfl");
+    if (const int result = f_op.setfl(file, next); result < 0) return result;
+  }
+  file.f_flags = next;
+  return 0;
 }
 
 // vfs_fstat() → vfs_getattr(): the inode's attributes.
