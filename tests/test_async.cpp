@@ -256,7 +256,8 @@ TEST_CASE("regular files, ramfs and chrdev files complete through the executor",
     REQUIRE(number >= 0);
     table_stream file(kvfs::fd(proc, number), io.get_executor());
     std::optional<std::error_code> done;
-    asio::async_write(file, asio::buffer(std::string("in memory")), [&](std::error_code ec, std::size_t) { done = ec; });
+    const std::string text = "in memory";
+    asio::async_write(file, asio::buffer(text), [&](std::error_code ec, std::size_t) { done = ec; });
     run_until(io, [&] { return done.has_value(); });
     CHECK_FALSE(*done);
     std::array<char, 16> back{};
