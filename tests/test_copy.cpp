@@ -14,6 +14,7 @@
 #include "support.hpp"
 #include "tcp_support.hpp"
 
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -194,4 +195,38 @@ TEST_CASE("copy errors: a read-only destination", "[copy]") {
   CHECK(r.bytes == 0);
   CHECK(kvfs::lseek(in, 0, SEEK_CUR) == 0);  // nothing was lost from the source
   CHECK_THROWS_AS(kvfs::copy(in, out), std::system_error);
+}
+
+TEST_CASE("the trace policy shows the mechanism kvfs::copy chose", "[copy][trace]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  temp_dir dir;
+  const std::string data = pattern(100'000);
+
+  SECTION("static descriptors: file to socket is sendfile") {
+    kvfs_test::tcp_pair pair;
+    std::ostringstream log;
+    auto in = kvfs::traced(file_with(dir, "in", data), kvfs::ostream_trace(log));
+    std::string received;
+    std::thread peer([&] { received = drain(pair.server); });
+    kvfs::copy(in, pair.client);
+    kvfs::close(pair.client);
+    peer.join();
+    CHECK(received == data);
+    CHECK_THAT(log.str(), Catch::Contains("copy(fd " + std::to_string(in.native_handle()) +
+                                          ") -> kvfs::copy: sendfile = 100000"));
+  }
+
+  SECTION("table numbers: file to file is copy_file_range") {
+    kvfs::process proc;
+    std::ostringstream log;
+    proc.trace_to(log);
+    { auto f = file_with(dir, "in", data); }
+    kvfs::fd in(proc, static_cast<int>(proc.open(dir / "in", O_RDONLY)));
+    kvfs::fd out(proc, static_cast<int>(proc.open(dir / "out", O_WRONLY | O_CREAT, 0644)));
+    kvfs::copy(in, out);
+    CHECK_THAT(log.str(), Catch::Contains("copy(fd " + std::to_string(in.number()) +
+                                          ") -> kvfs::copy: copy_file_range = 100000"));
+    kvfs::close(in);
+    kvfs::close(out);
+  }
 }

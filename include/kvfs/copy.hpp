@@ -150,12 +150,42 @@ void give_back(Src& src, std::size_t unwritten) {
 }
 }  // namespace detail
 
+namespace detail {
+// The source file's trace policy records the copy and the mechanism chosen:
+//   copy(fd 5) -> kvfs::copy: sendfile = 1048576
+template <class Src, class Record>
+void with_source_trace(Src& src, Record record) {
+  if constexpr (requires { src.file().trace; }) {
+    if constexpr (std::remove_cvref_t<decltype(src.file().trace)>::enabled) {
+      record(src.file().trace, host_fd(src).value_or(-1));
+    }
+  } else if constexpr (std::is_same_v<Src, fd>) {
+    if (file_ref file = src.owner().files().fdget(src.number())) record(file->trace, src.number());
+  }
+}
+
+template <class Src, class Dst>
+copy_result copy_impl(Src& src, Dst& dst, std::error_code& ec, std::size_t count);
+}  // namespace detail
+
 /// Copies up to `count` bytes (all, by default) from `src` to `dst`, until
 /// the end of `src`; both positions advance as with read and write. Short
 /// transfers, EINTR and EAGAIN are handled; on an error `ec` is set and the
-/// result says how much had moved.
+/// result says how much had moved. The source's trace policy shows the
+/// mechanism chosen.
 template <readable_descriptor Src, writable_descriptor Dst>
 copy_result copy(Src& src, Dst& dst, std::error_code& ec, std::size_t count = std::numeric_limits<std::size_t>::max()) {
+  const copy_result result = detail::copy_impl(src, dst, ec, count);
+  detail::with_source_trace(src, [&](auto& trace, int number) {
+    trace.begin("copy", number);
+    trace.step("kvfs::copy: ", to_string(result.mechanism));
+    trace.end(ec ? -static_cast<ssize_t>(ec.value()) : static_cast<ssize_t>(result.bytes));
+  });
+  return result;
+}
+
+template <class Src, class Dst>
+copy_result detail::copy_impl(Src& src, Dst& dst, std::error_code& ec, std::size_t count) {
   ec.clear();
   copy_result result;
   const std::optional<int> in = detail::host_fd(src), out = detail::host_fd(dst);
