@@ -5,6 +5,7 @@
 #pragma once
 
 #include <kvfs/asio.hpp>
+#include <kvfs/async.hpp>
 #include <kvfs/chrdev.hpp>
 #include <kvfs/copy.hpp>
 #include <kvfs/descriptor.hpp>
