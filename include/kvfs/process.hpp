@@ -358,6 +358,12 @@ class process {
       return any_proto::listen(sock.sk, backlog);
     });
   }
+  /// setsockopt(2): the option is set on the host socket (sock_setsockopt).
+  long setsockopt(int fd, int level, int name, const void* value, socklen_t len) {
+    return with_socket(fd, "setsockopt", [&](kvfs::socket<any_proto>& sock, open_file&) -> long {
+      return ::setsockopt(sock.native_handle(), level, name, value, len) < 0 ? -errno : 0;
+    });
+  }
   long getsockname(int fd, ::sockaddr* addr, socklen_t* len) {
     return with_socket(fd, "getsockname", [&](kvfs::socket<any_proto>& sock, open_file&) -> long {
       return any_proto::getname(sock.sk, addr, len);

@@ -1,0 +1,281 @@
+// kvcat: copies one address to another through kvfs's descriptor table,
+// like `socat -u`. Each address becomes a number of a kvfs::process (open,
+// socket + connect, socket + bind + listen + accept4), and kvfs::copy moves
+// the bytes with the kernel's best mechanism for the pair: sendfile for a
+// file to a socket, splice when a pipe is on either side, copy_file_range
+// between files, one reused buffer otherwise.
+#include <kvfs/kvfs.hpp>
+
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+constexpr std::string_view usage = R"(usage: kvcat [-v] [--trace] [-n COUNT] SOURCE DESTINATION
+
+Copies SOURCE to DESTINATION, one way (like socat -u), through kvfs's
+descriptor table. The kernel's zero-copy path is used when the pair has one:
+sendfile (file to socket or pipe), splice (a pipe on either side),
+copy_file_range (file to file); otherwise one reused 64 KiB buffer.
+
+Addresses:
+  file:PATH                 a file; as DESTINATION it is created or truncated
+  tcp:HOST:PORT             connect over TCP (HOST: a name, IPv4, or [IPv6])
+  tcp-listen:[HOST:]PORT    accept one TCP connection (HOST: 127.0.0.1 unless
+                            given; PORT 0: the kernel picks, -v prints it)
+  unix:PATH                 connect to a Unix-domain stream socket
+  unix-listen:PATH          accept one connection on a new Unix socket at PATH
+  -                         standard input (SOURCE) or output (DESTINATION)
+
+Options:
+  -v          print where kvcat listens and what it copied, to stderr
+  --trace     print the kernel path of every call kvfs makes, to stderr
+  -n COUNT    copy at most COUNT bytes
+  -h, --help  this text
+
+Exit status: 0 when the copy finished, 1 when a call failed, 2 for bad usage.
+)";
+
+// A failure the user must read: what kvcat was doing, and the kernel's answer.
+struct failure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+struct bad_usage : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+long check(long result, const std::string& what) {
+  if (result < 0) throw failure(what + ": " + std::strerror(static_cast<int>(-result)));
+  return result;
+}
+
+enum class role { source, destination };
+
+struct options {
+  bool verbose = false;
+  bool trace = false;
+  std::size_t count = static_cast<std::size_t>(-1);
+  std::string source, destination;
+};
+
+std::size_t parse_count(std::string_view text) {
+  std::size_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) throw bad_usage("-n needs a byte count, got '" + std::string(text) + "'");
+  return value;
+}
+
+options parse(int argc, char** argv) {
+  options opts;
+  std::vector<std::string> addresses;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "-h" || arg == "--help") {
+      std::cout << usage;
+      std::exit(EXIT_SUCCESS);
+    } else if (arg == "-v") {
+      opts.verbose = true;
+    } else if (arg == "--trace") {
+      opts.trace = true;
+    } else if (arg == "-n") {
+      if (++i == argc) throw bad_usage("-n needs a byte count");
+      opts.count = parse_count(argv[i]);
+    } else if (arg.size() > 1 && arg[0] == '-' && arg != "-") {
+      throw bad_usage("unknown option '" + std::string(arg) + "'");
+    } else {
+      addresses.emplace_back(arg);
+    }
+  }
+  if (addresses.size() != 2) throw bad_usage("expected SOURCE and DESTINATION, got " + std::to_string(addresses.size()) + " address(es)");
+  opts.source = addresses[0];
+  opts.destination = addresses[1];
+  return opts;
+}
+
+unsigned short parse_port(std::string_view text, const std::string& address) {
+  unsigned port = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), port);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size() || port > 65535) {
+    throw bad_usage("bad port '" + std::string(text) + "' in '" + address + "'");
+  }
+  return static_cast<unsigned short>(port);
+}
+
+// HOST:PORT, where HOST may be [v6]; `default_host` when only PORT is given.
+std::pair<std::string, unsigned short> host_port(std::string_view rest, const std::string& address,
+                                                 std::optional<std::string_view> default_host) {
+  const std::size_t colon = rest.rfind(':');
+  if (colon == std::string_view::npos) {
+    if (!default_host) throw bad_usage("'" + address + "' needs HOST:PORT");
+    return {std::string(*default_host), parse_port(rest, address)};
+  }
+  std::string_view host = rest.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.empty()) throw bad_usage("'" + address + "' has an empty HOST");
+  return {std::string(host), parse_port(rest.substr(colon + 1), address)};
+}
+
+class session {
+ public:
+  explicit session(const options& opts) : opts_(opts) {
+    kvfs::net_init(proc_, io_);
+    if (opts.trace) proc_.trace_to(std::cerr);
+  }
+
+  ~session() {
+    for (int number : open_) proc_.close(number);
+    for (const std::string& path : sockets_made_) ::unlink(path.c_str());
+  }
+
+  session(const session&) = delete;
+  session& operator=(const session&) = delete;
+
+  /// The address as a number of the table, opened for `r`.
+  int open(const std::string& address, role r) {
+    const std::size_t colon = address.find(':');
+    const std::string_view kind = address == "-" ? "-" : std::string_view(address).substr(0, colon);
+    const std::string_view rest = colon == std::string::npos ? "" : std::string_view(address).substr(colon + 1);
+    if (kind == "-") return keep(stdio(r));
+    if (colon == std::string::npos || rest.empty()) throw bad_usage("bad address '" + address + "'");
+    if (kind == "file") return keep(open_file(std::string(rest), r));
+    if (kind == "tcp") return keep(connect_tcp(host_port(rest, address, std::nullopt), address));
+    if (kind == "tcp-listen") return keep(listen_tcp(host_port(rest, address, "127.0.0.1"), address));
+    if (kind == "unix") return keep(connect_unix(std::string(rest), address));
+    if (kind == "unix-listen") return keep(listen_unix(std::string(rest), address));
+    throw bad_usage("unknown address type '" + std::string(kind) + "' in '" + address + "'");
+  }
+
+  int run() {
+    const int in = open(opts_.source, role::source);
+    const int out = open(opts_.destination, role::destination);
+    kvfs::fd src(proc_, in), dst(proc_, out);
+    std::error_code ec;
+    const kvfs::copy_result copied = kvfs::copy(src, dst, ec, opts_.count);
+    if (opts_.verbose) {
+      std::cerr << "kvcat: " << copied.bytes << " bytes from " << opts_.source << " to " << opts_.destination
+                << " with " << kvfs::to_string(copied.mechanism) << '\n';
+    }
+    if (ec) throw failure("copy " + opts_.source + " to " + opts_.destination + ": " + ec.message());
+    // The peer of a socket destination sees the end of the stream now (a
+    // file answers ENOTSOCK, which is nothing to do).
+    proc_.shutdown(out, SHUT_WR);
+    return EXIT_SUCCESS;
+  }
+
+ private:
+  int keep(int number) {
+    open_.push_back(number);
+    return number;
+  }
+
+  int stdio(role r) {
+    const int host = ::fcntl(r == role::source ? STDIN_FILENO : STDOUT_FILENO, F_DUPFD_CLOEXEC, 0);
+    if (host < 0) throw failure(std::string("standard ") + (r == role::source ? "input" : "output") + ": " + std::strerror(errno));
+    return static_cast<int>(proc_.fd_install(kvfs::adopt(host, r == role::source ? O_RDONLY : O_WRONLY), O_CLOEXEC,
+                                             r == role::source ? "/dev/stdin" : "/dev/stdout"));
+  }
+
+  int open_file(const std::string& path, role r) {
+    const int flags = r == role::source ? O_RDONLY : O_WRONLY | O_CREAT | O_TRUNC;
+    return static_cast<int>(check(proc_.open(path, flags | O_CLOEXEC, 0666), "open " + path));
+  }
+
+  int connect_tcp(const std::pair<std::string, unsigned short>& where, const std::string& address) {
+    asio::ip::tcp::resolver resolver(io_);
+    std::error_code ec;
+    const auto endpoints = resolver.resolve(where.first, std::to_string(where.second), ec);
+    if (ec) throw failure("resolve " + where.first + ": " + ec.message());
+    long last_error = -EHOSTUNREACH;
+    for (const auto& entry : endpoints) {
+      const auto peer = entry.endpoint();
+      const int sock = static_cast<int>(check(proc_.socket(peer.protocol().family(), SOCK_STREAM, 0), "socket"));
+      last_error = proc_.connect(sock, peer.data(), static_cast<socklen_t>(peer.size()));
+      if (last_error == 0) return sock;
+      proc_.close(sock);
+    }
+    check(last_error, "connect " + address);
+    return -1;
+  }
+
+  int listen_tcp(const std::pair<std::string, unsigned short>& where, const std::string& address) {
+    std::error_code ec;
+    const auto host = asio::ip::make_address(where.first, ec);
+    if (ec) throw bad_usage("tcp-listen needs a numeric HOST, got '" + where.first + "'");
+    const asio::ip::tcp::endpoint local(host, where.second);
+    const int sock = keep(static_cast<int>(check(proc_.socket(local.protocol().family(), SOCK_STREAM, 0), "socket")));
+    const int reuse = 1;
+    check(proc_.setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof reuse), "setsockopt SO_REUSEADDR");
+    check(proc_.bind(sock, local.data(), static_cast<socklen_t>(local.size())), "bind " + address);
+    check(proc_.listen(sock, 1), "listen " + address);
+    if (opts_.verbose) {
+      asio::ip::tcp::endpoint bound;
+      socklen_t len = static_cast<socklen_t>(bound.capacity());
+      check(proc_.getsockname(sock, bound.data(), &len), "getsockname");
+      bound.resize(len);
+      std::cerr << "kvcat: listening on " << bound << std::endl;
+    }
+    return static_cast<int>(check(proc_.accept4(sock, SOCK_CLOEXEC), "accept " + address));
+  }
+
+  static ::sockaddr_un unix_address(const std::string& path, const std::string& address) {
+    ::sockaddr_un sun{};
+    sun.sun_family = AF_UNIX;
+    if (path.size() >= sizeof sun.sun_path) throw bad_usage("socket path too long in '" + address + "'");
+    std::memcpy(sun.sun_path, path.c_str(), path.size() + 1);
+    return sun;
+  }
+
+  int connect_unix(const std::string& path, const std::string& address) {
+    const ::sockaddr_un sun = unix_address(path, address);
+    const int sock = keep(static_cast<int>(check(proc_.socket(AF_UNIX, SOCK_STREAM, 0), "socket")));
+    check(proc_.connect(sock, reinterpret_cast<const ::sockaddr*>(&sun), sizeof sun), "connect " + address);
+    return sock;
+  }
+
+  int listen_unix(const std::string& path, const std::string& address) {
+    const ::sockaddr_un sun = unix_address(path, address);
+    const int sock = keep(static_cast<int>(check(proc_.socket(AF_UNIX, SOCK_STREAM, 0), "socket")));
+    check(proc_.bind(sock, reinterpret_cast<const ::sockaddr*>(&sun), sizeof sun), "bind " + address);
+    sockets_made_.push_back(path);
+    check(proc_.listen(sock, 1), "listen " + address);
+    if (opts_.verbose) std::cerr << "kvcat: listening on " << path << std::endl;
+    return static_cast<int>(check(proc_.accept4(sock, SOCK_CLOEXEC), "accept " + address));
+  }
+
+  const options& opts_;
+  asio::io_context io_;  // before the process: its sockets use it
+  kvfs::process proc_;
+  std::vector<int> open_;
+  std::vector<std::string> sockets_made_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    const options opts = parse(argc, argv);
+    session s(opts);
+    return s.run();
+  } catch (const bad_usage& e) {
+    std::cerr << "kvcat: " << e.what() << "\n(kvcat --help lists the addresses)\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "kvcat: " << e.what() << '\n';
+    return EXIT_FAILURE;
+  }
+}

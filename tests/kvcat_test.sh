@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# kvcat end to end, on real files, pipes and loopback sockets: contents
+# byte-exact, the mechanism the kernel really used (strace sees sendfile,
+# splice, copy_file_range), usage errors exit 2 and failed calls exit 1.
+# Usage: kvcat_test.sh KVCAT
+set -uo pipefail
+kvcat=$(realpath "$1")
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
+cd "$work"
+failures=0
+pass() { echo "ok: $1"; }
+fail() { echo "FAIL: $1"; failures=$((failures + 1)); }
+check() { if eval "$2"; then pass "$1"; else fail "$1"; fi; }
+run() { timeout 20 "$kvcat" "$@"; }
+
+head -c 5000000 /dev/urandom > big
+printf 'short\n' > small
+
+# file to file: copy_file_range, seen by the kernel.
+strace -f -qq -e trace=copy_file_range -o trace.ffr "$kvcat" -v file:big file:copy 2> log.ff
+check "file to file is byte-exact" "cmp -s big copy"
+check "file to file reports copy_file_range" "grep -q 'with copy_file_range' log.ff"
+check "file to file calls copy_file_range(2)" "grep -q '^[0-9]* *copy_file_range(' trace.ffr"
+
+# file to a TCP peer (kvcat on both ends): sendfile, seen by the kernel.
+hosts=(127.0.0.1)
+if grep -qs '^0\{31\}1 ' /proc/net/if_inet6; then hosts+=('[::1]'); else echo "skip: no IPv6 loopback here"; fi
+for host in "${hosts[@]}"; do
+  listen_host=${host#[}; listen_host=${listen_host%]}
+  rm -f got listen.log
+  run -v "tcp-listen:$host:0" file:got 2> listen.log &
+  server=$!
+  for _ in $(seq 100); do grep -q listening listen.log 2>/dev/null && break; sleep 0.05; done
+  port=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' listen.log)
+  strace -f -qq -e trace=sendfile -o trace.sf timeout 20 "$kvcat" -v file:big "tcp:$host:$port" 2> log.sf
+  wait $server
+  check "file to tcp:$listen_host is byte-exact" "cmp -s big got"
+  check "file to tcp:$listen_host calls sendfile(2)" "grep -q '^[0-9]* *sendfile(' trace.sf && grep -q 'with sendfile' log.sf"
+done
+
+# standard input from a pipe to a file: splice; a file to a pipe on stdout: splice.
+cat big | run -v - file:from_pipe 2> log.sp
+check "a pipe on stdin is byte-exact, with splice" "cmp -s big from_pipe && grep -q 'with splice' log.sp"
+run file:big - | cmp -s - big
+check "a file to stdout (a pipe) is byte-exact" "[ \${PIPESTATUS[0]} -eq 0 ]"
+
+# Unix-domain sockets, both ends kvcat.
+run -v unix-listen:"$work/sock" file:via_unix 2> unix.log &
+server=$!
+for _ in $(seq 100); do [ -S "$work/sock" ] && break; sleep 0.05; done
+run file:small unix:"$work/sock"
+wait $server
+check "unix to unix-listen is byte-exact" "cmp -s small via_unix"
+check "the listening socket file is removed at exit" "[ ! -e '$work/sock' ]"
+
+# -n COUNT
+run -n 1000 file:big file:first
+check "-n copies exactly COUNT bytes" "[ \$(stat -c %s first) -eq 1000 ] && cmp -s first <(head -c 1000 big)"
+
+# Errors: usage is exit 2 with a hint, a failed call exit 1 with the errno text.
+run foo:bar - 2> err.txt; status=$?
+check "unknown address type exits 2" "[ $status -eq 2 ] && grep -q \"unknown address type 'foo'\" err.txt"
+run tcp:127.0.0.1 - 2> err.txt; status=$?
+check "tcp without a port exits 2" "[ $status -eq 2 ] && grep -q 'needs HOST:PORT' err.txt"
+run tcp:127.0.0.1:99999 - 2> err.txt; status=$?
+check "a port out of range exits 2" "[ $status -eq 2 ] && grep -q 'bad port' err.txt"
+run file:big 2> err.txt; status=$?
+check "one address exits 2" "[ $status -eq 2 ]"
+run file:"$work/missing" - 2> err.txt; status=$?
+check "a missing file exits 1 with ENOENT's text" "[ $status -eq 1 ] && grep -q 'No such file or directory' err.txt"
+run file:small tcp:127.0.0.1:1 2> err.txt; status=$?
+check "a refused connection exits 1" "[ $status -eq 1 ] && grep -q 'Connection refused' err.txt"
+run --help > help.txt; status=$?
+check "--help exits 0 and lists the addresses" "[ $status -eq 0 ] && grep -q 'tcp-listen:\[HOST:\]PORT' help.txt"
+
+echo "kvcat: $failures failed"
+[ $failures -eq 0 ]
