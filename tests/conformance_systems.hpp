@@ -57,6 +57,7 @@ struct real_kernel {
   long fsync(int fd) { return raw_result(::fsync(fd)); }
   long fstat(int fd, struct ::stat& st) { return raw_result(::fstat(fd, &st)); }
   long close(int fd) { return raw_result(::close(fd)); }
+  long fcntl(int fd, int cmd, long arg = 0) { return raw_result(::fcntl(fd, cmd, arg)); }
   long dup(int fd) { return raw_result(::fcntl(fd, F_DUPFD_CLOEXEC, 0)); }
   long dup2(int a, int b) { return raw_result(::dup2(a, b)); }
   long dup3(int a, int b, int flags) { return raw_result(::dup3(a, b, flags)); }
@@ -123,7 +124,8 @@ struct kvfs_kernel {
   asio::io_context io;  // outlives the sockets in the table: declared first
   kvfs::process proc;
 
-  long open(const std::filesystem::path& p, int flags, mode_t mode = 0) { return proc.open(p, flags, mode); }
+  // O_CLOEXEC as real_kernel opens (so that no test descriptor leaks into a child).
+  long open(const std::filesystem::path& p, int flags, mode_t mode = 0) { return proc.open(p, flags | O_CLOEXEC, mode); }
   long read(int fd, std::span<std::byte> b) { return proc.read(fd, b); }
   long write(int fd, std::span<const std::byte> b) { return proc.write(fd, b); }
   long readv(int fd, std::span<const ::iovec> v) { return proc.readv(fd, v); }
@@ -134,6 +136,7 @@ struct kvfs_kernel {
   long fsync(int fd) { return proc.fsync(fd); }
   long fstat(int fd, struct ::stat& st) { return proc.fstat(fd, st); }
   long close(int fd) { return proc.close(fd); }
+  long fcntl(int fd, int cmd, long arg = 0) { return proc.fcntl(fd, cmd, arg); }
   long dup(int fd) { return proc.dup(fd); }
   long dup2(int a, int b) { return proc.dup2(a, b); }
   long dup3(int a, int b, int flags) { return proc.dup3(a, b, flags); }

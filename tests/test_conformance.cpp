@@ -377,6 +377,46 @@ TEST_CASE("conformance 14, 29-37: Unix-domain stream sockets", "[conformance][ta
   });
 }
 
+TEST_CASE("fcntl: F_GETFL, F_SETFL, F_GETFD, F_SETFD on files, pipes and devices", "[conformance][table]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  differential([](auto& sys, const temp_dir& dir, observations& seen) {
+    const int fd = static_cast<int>(sys.open(dir / "f", O_RDWR | O_CREAT | O_TRUNC, 0644));
+    seen("F_GETFL of a new file", sys.fcntl(fd, F_GETFL));
+    seen("F_GETFD (O_CLOEXEC at open)", sys.fcntl(fd, F_GETFD));
+    seen("F_SETFD 0", sys.fcntl(fd, F_SETFD, 0));
+    seen("F_GETFD after", sys.fcntl(fd, F_GETFD));
+    seen("write", sys.write(fd, bytes("0123456789")));
+    seen("lseek 0", sys.lseek(fd, 0, SEEK_SET));
+    seen("F_SETFL O_APPEND, and access-mode bits that must be ignored",
+         sys.fcntl(fd, F_SETFL, O_APPEND | O_WRONLY | O_TRUNC));
+    seen("F_GETFL with O_APPEND", sys.fcntl(fd, F_GETFL));
+    seen("an appending write", sys.write(fd, bytes("ab")));
+    seen("position after it", sys.lseek(fd, 0, SEEK_CUR));
+    seen("F_SETFL 0 clears O_APPEND", sys.fcntl(fd, F_SETFL, 0));
+    seen("F_GETFL", sys.fcntl(fd, F_GETFL));
+    seen("an unknown command", sys.fcntl(fd, 1000));
+    seen("close", sys.close(fd));
+    seen("F_GETFL of a closed number", sys.fcntl(fd, F_GETFL));
+    seen("F_SETFL of a negative number", sys.fcntl(-1, F_SETFL, O_NONBLOCK));
+
+    std::array<int, 2> p{};
+    seen("pipe", sys.pipe(p));
+    seen("F_GETFL read end", sys.fcntl(p[0], F_GETFL));
+    seen("F_GETFL write end", sys.fcntl(p[1], F_GETFL));
+    std::array<std::byte, 8> buf{};
+    seen("F_SETFL O_NONBLOCK", sys.fcntl(p[0], F_SETFL, O_NONBLOCK));
+    seen("F_GETFL now", sys.fcntl(p[0], F_GETFL));
+    seen("an empty non-blocking read is EAGAIN", sys.read(p[0], buf));
+    const int copy = static_cast<int>(sys.dup(p[0]));
+    seen("the dup shares the status flags", sys.fcntl(copy, F_GETFL));
+    for (int end : {p[0], p[1], copy}) sys.close(end);
+
+    const int null = static_cast<int>(sys.open("/dev/null", O_WRONLY));
+    seen("F_GETFL of /dev/null", sys.fcntl(null, F_GETFL));
+    sys.close(null);
+  });
+}
+
 TEST_CASE("conformance 38-39: /dev/null, /dev/zero and /dev/full", "[conformance][table][chrdev]") {
   kvfs_test::no_descriptor_leak leak_check;
   differential([](auto& sys, const temp_dir&, observations& seen) {

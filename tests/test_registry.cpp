@@ -1,5 +1,6 @@
 // The compile-time registry: register_filesystem, get_fs_type by a
 // compile-time and a run-time name, and the /proc/filesystems listing.
+#include <kvfs/pipefs.hpp>
 #include <kvfs/posixfs.hpp>
 #include <kvfs/registry.hpp>
 #include <kvfs/tcp.hpp>
@@ -74,8 +75,9 @@ TEST_CASE("the listing has /proc/filesystems' format", "[registry]") {
 }
 
 TEST_CASE("capabilities list the members each table sets", "[registry][concepts]") {
-  CHECK(kvfs::capabilities<tcp_sockfs>() == "read_iter write_iter poll getattr release");
+  CHECK(kvfs::capabilities<tcp_sockfs>() == "read_iter write_iter poll poll_wait getattr release");
   CHECK(kvfs::capabilities<kvfs::posixfs>() ==
-        "llseek read write read_iter write_iter pread pwrite fsync getattr release");
+        "llseek read write read_iter write_iter pread pwrite setfl fsync getattr release");
+  CHECK(kvfs::capabilities<kvfs::pipefs>() == "read write read_iter write_iter poll poll_wait setfl getattr release");
   CHECK(kvfs::capabilities<notesfs>() == "read");
 }

@@ -146,7 +146,11 @@ class process {
   long open(const std::filesystem::path& path, int flags, mode_t mode = 0) {
     const std::string absolute = std::filesystem::absolute(path).lexically_normal().string();
     auto [fs, inside] = path_walk(absolute);
-    return fs->open(*this, inside, absolute, flags, mode);
+    const long fd = fs->open(*this, inside, absolute, flags, mode);
+    if (file_ref file = fd >= 0 ? files_.fdget(static_cast<int>(fd)) : file_ref{}) {
+      file->f_flags |= detail::force_o_largefile;  // as do_sys_open on a 64-bit kernel
+    }
+    return fd;
   }
 
   /// mkdir(2), through the mount that holds the path.

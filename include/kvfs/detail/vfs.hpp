@@ -195,6 +195,14 @@ int vfs_poll_wait(File& file, const Table& f_op) {
   return f_op.poll_wait(file);
 }
 
+/// The kernel's O_LARGEFILE, which open(2) on a 64-bit kernel adds to every
+/// file's flags (force_o_largefile()); glibc's O_LARGEFILE is 0 there.
+#if defined(__aarch64__) || defined(__arm__)
+inline constexpr int force_o_largefile = 0400000;
+#else
+inline constexpr int force_o_largefile = 0100000;  // asm-generic, x86
+#endif
+
 /// fcntl(F_GETFL): the open file's flags, without those that only act at
 /// open time.
 template <class File>
