@@ -21,6 +21,7 @@ def medians(name):
 
 
 dispatch, io, table = medians("bench_dispatch"), medians("bench_io"), medians("bench_table")
+async_io = medians("bench_async")
 callgrind = json.loads((results / "callgrind.json").read_text())
 compile_times = json.loads((results / "compile.json").read_text())
 
@@ -63,6 +64,11 @@ r = t(io, "copy_sendfile") / t(io, "copy_kvfs")
 row("file → TCP copy throughput: kvfs::copy / raw sendfile", r, ">= 0.95x", r >= 0.95)
 r = t(io, "copy_read_write") / t(io, "copy_kvfs")
 row("file → TCP copy throughput: kvfs::copy / read-write loop", r, ">= 1.5x", r >= 1.5)
+r = t(async_io, "async_pipe_static") / t(async_io, "async_pipe_asio")
+row("async 64 B pipe write+read: kvfs::async_stream<descriptor<pipefs>> / Asio stream_descriptor", r, "<= 1.1x",
+    r <= 1.1)
+r = t(async_io, "async_pipe_table") / t(async_io, "async_pipe_asio")
+row("async 64 B pipe write+read: kvfs::async_stream<kvfs::fd> / Asio stream_descriptor (reference)", r, "-", True)
 for bench in ("table_dup_close", "table_write"):
     r = t(table, f"{bench}/1000000") / t(table, f"{bench}/1000")
     row(f"table {bench.split('_', 1)[1].replace('_', '+')} at 1e6 open / at 1e3", r, "<= 1.5x", r <= 1.5)
