@@ -3,8 +3,10 @@
 //
 //   devnull/*   a 1-byte write to /dev/null: raw ::write, descriptor<posixfs>,
 //               the descriptor table, a hand-written virtual interface
-//   memfile/*   a 64-byte write to an in-memory file: a hand-written append,
-//               descriptor<ramfs>, the table, the virtual interface
+//   memfile/*   a 64-byte write to an in-memory file: a hand-written append
+//               (bare, and under a spinlock), descriptor<ramfs>, the table,
+//               the virtual interface
+#include <kvfs/detail/spinlock.hpp>
 #include <kvfs/posixfs.hpp>
 #include <kvfs/process.hpp>
 #include <kvfs/ramfs.hpp>
@@ -17,6 +19,7 @@
 #include <cstddef>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <vector>
 
@@ -49,6 +52,17 @@ struct memory_file {
     std::memcpy(data.data() + pos, buf.data(), buf.size());
     pos += buf.size();
     return static_cast<ssize_t>(buf.size());
+  }
+};
+
+// The same append under a lock around each write, as the kernel's i_rwsem
+// and kvfs's ramfs hold one: the like-for-like baseline for the lock's cost.
+struct locked_memory_file {
+  kvfs::detail::spinlock lock;
+  memory_file file;
+  ssize_t write(std::span<const std::byte> buf) {
+    std::lock_guard guard(lock);
+    return file.write(buf);
   }
 };
 
@@ -93,6 +107,14 @@ void memfile_raw(benchmark::State& state) {
     if (++n % rewind_every == 0) file.pos = 0;
   }
 }
+void memfile_locked(benchmark::State& state) {
+  locked_memory_file file;
+  int n = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(file.write(sixty_four));
+    if (++n % rewind_every == 0) file.file.pos = 0;
+  }
+}
 void memfile_static(benchmark::State& state) {
   kvfs::ramfs::super_block sb;
   auto f = sb.open("/bench", O_RDWR | O_CREAT, 0644);
@@ -124,6 +146,7 @@ void memfile_virtual(benchmark::State& state) {
   }
 }
 BENCHMARK(memfile_raw);
+BENCHMARK(memfile_locked);
 BENCHMARK(memfile_static);
 BENCHMARK(memfile_table);
 BENCHMARK(memfile_virtual);

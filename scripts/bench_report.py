@@ -52,6 +52,8 @@ r = t(dispatch, "memfile_static") / t(dispatch, "memfile_raw")
 row("64-byte in-memory write: descriptor<ramfs> / hand-written append", r, "<= 1.2x", r <= 1.2)
 r = t(dispatch, "memfile_static") / t(dispatch, "memfile_virtual")
 row("64-byte in-memory write: descriptor<ramfs> / virtual interface", r, "< 1x", r < 1.0)
+r = t(dispatch, "memfile_static") / t(dispatch, "memfile_locked")
+row("64-byte in-memory write: descriptor<ramfs> / the same append under a spinlock (reference)", r, "-", True)
 r = t(dispatch, "memfile_table") / t(dispatch, "memfile_raw")
 row("64-byte in-memory write: table / hand-written append (reference)", r, "-", True)
 for size in (64, 65536):
