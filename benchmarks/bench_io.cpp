@@ -12,6 +12,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include <pthread.h>
+#include <sched.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -24,6 +26,38 @@
 
 namespace {
 
+// Runs the calling thread on one CPU (when the machine has it) until
+// destroyed: sender and drainer each keep a core, so the scheduler moving
+// them about does not become the measurement.
+class pinned_to {
+ public:
+  explicit pinned_to(int cpu) {
+    ::pthread_getaffinity_np(::pthread_self(), sizeof before_, &before_);
+    if (cpu >= CPU_COUNT(&before_) || CPU_COUNT(&before_) < 2) return;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    pinned_ = ::pthread_setaffinity_np(::pthread_self(), sizeof one, &one) == 0;
+  }
+  ~pinned_to() {
+    if (pinned_) ::pthread_setaffinity_np(::pthread_self(), sizeof before_, &before_);
+  }
+  pinned_to(const pinned_to&) = delete;
+  pinned_to& operator=(const pinned_to&) = delete;
+
+ private:
+  cpu_set_t before_{};
+  bool pinned_ = false;
+};
+
+// Fixed socket buffers: the kernel's autotuning would otherwise grow them
+// differently for each new connection.
+void fix_buffers(int fd) {
+  const int size = 4 << 20;
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+}
+
 // A connected pair whose server side is drained by a thread until the client closes.
 struct draining_pair {
   draining_pair()
@@ -31,15 +65,20 @@ struct draining_pair {
         client(kvfs::tcp::connect(io, listener.local_endpoint())),
         server(kvfs::tcp::accept(listener)),
         drainer([this] {
+          pinned_to cpu(1);
           std::vector<char> buf(1 << 20);
           const int fd = server.native_handle();
           while (::recv(fd, buf.data(), buf.size(), 0) > 0) {
           }
-        }) {}
+        }) {
+    fix_buffers(client.native_handle());
+    fix_buffers(server.native_handle());
+  }
   ~draining_pair() {
     ::shutdown(client.native_handle(), SHUT_WR);
     drainer.join();
   }
+  pinned_to sender{0};
   asio::io_context io;
   kvfs::tcp::acceptor listener;
   kvfs::descriptor<kvfs::sockfs<kvfs::tcp>> client;

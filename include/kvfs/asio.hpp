@@ -177,7 +177,7 @@ struct asio_stream_proto {
     for (;;) {
       std::error_code ec;
       const std::size_t transferred = transfer(ec);
-      if (ec != asio::error::interrupted) return detail::kernel_result(transferred, ec);
+      if (!ec || ec != asio::error::interrupted) return detail::kernel_result(transferred, ec);
     }
   }
 };
