@@ -31,7 +31,8 @@ namespace {
 // them about does not become the measurement.
 class pinned_to {
  public:
-  explicit pinned_to(int cpu) {
+  explicit pinned_to(int cpu) {  // -1: stays where it is
+    if (cpu < 0) return;
     ::pthread_getaffinity_np(::pthread_self(), sizeof before_, &before_);
     if (cpu >= CPU_COUNT(&before_) || CPU_COUNT(&before_) < 2) return;
     cpu_set_t one;
@@ -58,43 +59,58 @@ void fix_buffers(int fd) {
   ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
 }
 
+// How the two ends of a benchmark connection share the machine.
+enum class placement {
+  // Sender and drainer on cores of their own, fixed buffers: the steadiest
+  // figure for the cost of one call (the message benchmarks).
+  own_cores,
+  // Both wherever the scheduler puts them, default buffers: two programs on
+  // one machine, where the CPU a zero-copy sender saves is throughput (the
+  // copy benchmarks; with a core each, loopback is bound by the receiver's
+  // copy and every mechanism moves data at the same rate).
+  shared_cores,
+};
+
 // A connected pair whose server side is drained by a thread until the client closes.
 struct draining_pair {
-  draining_pair()
+  explicit draining_pair(placement where)
       : listener(io, {asio::ip::make_address("127.0.0.1"), 0}),
         client(kvfs::tcp::connect(io, listener.local_endpoint())),
         server(kvfs::tcp::accept(listener)),
-        drainer([this] {
-          pinned_to cpu(1);
+        sender(where == placement::own_cores ? 0 : -1),
+        drainer([this, where] {
+          pinned_to cpu(where == placement::own_cores ? 1 : -1);
           std::vector<char> buf(1 << 20);
           const int fd = server.native_handle();
           while (::recv(fd, buf.data(), buf.size(), 0) > 0) {
           }
         }) {
-    fix_buffers(client.native_handle());
-    fix_buffers(server.native_handle());
+    if (where == placement::own_cores) {
+      fix_buffers(client.native_handle());
+      fix_buffers(server.native_handle());
+    }
   }
   ~draining_pair() {
     ::shutdown(client.native_handle(), SHUT_WR);
     drainer.join();
   }
-  pinned_to sender{0};
   asio::io_context io;
   kvfs::tcp::acceptor listener;
   kvfs::descriptor<kvfs::sockfs<kvfs::tcp>> client;
   kvfs::descriptor<kvfs::sockfs<kvfs::tcp>> server;
+  pinned_to sender;
   std::thread drainer;
 };
 
 void tcp_raw(benchmark::State& state) {
-  draining_pair pair;
+  draining_pair pair(placement::own_cores);
   const std::vector<std::byte> message(static_cast<std::size_t>(state.range(0)));
   const int fd = pair.client.native_handle();
   for (auto _ : state) benchmark::DoNotOptimize(::send(fd, message.data(), message.size(), MSG_NOSIGNAL));
   state.SetBytesProcessed(state.iterations() * state.range(0));
 }
 void tcp_asio(benchmark::State& state) {
-  draining_pair pair;
+  draining_pair pair(placement::own_cores);
   const std::vector<std::byte> message(static_cast<std::size_t>(state.range(0)));
   auto& socket = pair.client.private_data().sk;
   std::error_code ec;
@@ -102,13 +118,13 @@ void tcp_asio(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * state.range(0));
 }
 void tcp_static(benchmark::State& state) {
-  draining_pair pair;
+  draining_pair pair(placement::own_cores);
   const std::vector<std::byte> message(static_cast<std::size_t>(state.range(0)));
   for (auto _ : state) benchmark::DoNotOptimize(pair.client.vfs_write(message));
   state.SetBytesProcessed(state.iterations() * state.range(0));
 }
 void tcp_table(benchmark::State& state) {
-  draining_pair pair;
+  draining_pair pair(placement::own_cores);
   const std::vector<std::byte> message(static_cast<std::size_t>(state.range(0)));
   kvfs::process proc;
   const int native = pair.client.native_handle();
@@ -139,7 +155,7 @@ const big_file& the_file() {
 }
 
 void copy_read_write(benchmark::State& state) {
-  draining_pair pair;
+  draining_pair pair(placement::shared_cores);
   auto in = kvfs::open(the_file().path, O_RDONLY);
   std::vector<char> buf(65536);
   for (auto _ : state) {
@@ -152,7 +168,7 @@ void copy_read_write(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(big_file::size));
 }
 void copy_sendfile(benchmark::State& state) {
-  draining_pair pair;
+  draining_pair pair(placement::shared_cores);
   auto in = kvfs::open(the_file().path, O_RDONLY);
   for (auto _ : state) {
     off_t offset = 0;
@@ -162,7 +178,7 @@ void copy_sendfile(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(big_file::size));
 }
 void copy_kvfs(benchmark::State& state) {
-  draining_pair pair;
+  draining_pair pair(placement::shared_cores);
   auto in = kvfs::open(the_file().path, O_RDONLY);
   for (auto _ : state) {
     kvfs::lseek(in, 0, SEEK_SET);
