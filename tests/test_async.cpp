@@ -27,6 +27,9 @@
 #include "support.hpp"
 #include "tcp_support.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <array>
 #include <chrono>
 #include <cstddef>
@@ -68,6 +71,21 @@ void run_until(asio::io_context& io, Done done) {
     io.restart();
   }
   REQUIRE(done());
+}
+
+// Sends `size` bytes from `writer` to `reader` with asio::async_write and
+// asio::async_read running at once, and checks they arrive byte-exact.
+template <class Reader, class Writer>
+void transfer_and_check(asio::io_context& io, Reader& reader, Writer& writer, std::size_t size) {
+  const std::string sent = pattern(size);
+  std::string received(sent.size(), '\0');
+  std::optional<std::error_code> read_done, write_done;
+  asio::async_read(reader, asio::buffer(received), [&](std::error_code ec, std::size_t) { read_done = ec; });
+  asio::async_write(writer, asio::buffer(sent), [&](std::error_code ec, std::size_t) { write_done = ec; });
+  run_until(io, [&] { return read_done && write_done; });
+  CHECK_FALSE(*read_done);
+  CHECK_FALSE(*write_done);
+  CHECK(received == sent);
 }
 
 }  // namespace
@@ -117,15 +135,20 @@ TEST_CASE("asio::async_write and async_read move a megabyte through a pipe, byte
   auto [read_end, write_end] = kvfs::pipe();
   pipe_stream reader(std::move(read_end), io.get_executor());
   pipe_stream writer(std::move(write_end), io.get_executor());
-  const std::string sent = pattern(1 << 20);  // far more than the pipe holds: the writer waits too
-  std::string received(sent.size(), '\0');
-  std::optional<std::error_code> write_done, read_done;
-  asio::async_write(writer, asio::buffer(sent), [&](std::error_code ec, std::size_t) { write_done = ec; });
-  asio::async_read(reader, asio::buffer(received), [&](std::error_code ec, std::size_t) { read_done = ec; });
-  run_until(io, [&] { return write_done && read_done; });
-  CHECK_FALSE(*write_done);
-  CHECK_FALSE(*read_done);
-  CHECK(received == sent);
+  transfer_and_check(io, reader, writer, 1 << 20);  // far more than the pipe holds: the writer waits too
+}
+
+TEST_CASE("a FIFO opened through posixfs waits in the reactor like a pipe", "[async]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  asio::io_context io;
+  temp_dir dir;
+  const auto fifo = dir / "fifo";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  using fifo_stream = kvfs::async_stream<kvfs::descriptor<kvfs::posixfs>>;
+  fifo_stream reader(kvfs::open(fifo, O_RDONLY | O_NONBLOCK), io.get_executor());
+  fifo_stream writer(kvfs::open(fifo, O_WRONLY), io.get_executor());
+  CHECK((kvfs::fcntl(writer.handle(), F_GETFL, 0) & O_NONBLOCK) != 0);  // the stream set it
+  transfer_and_check(io, reader, writer, 1 << 20);
 }
 
 TEST_CASE("use_future on a TCP descriptor with the context on another thread", "[async]") {
@@ -278,15 +301,7 @@ TEST_CASE("table numbers: a pipe and a socket of the process, asynchronously", "
     table_stream reader(kvfs::fd(proc, ends[0]), io.get_executor());
     table_stream writer(kvfs::fd(proc, ends[1]), io.get_executor());
     CHECK((proc.fcntl(ends[0], F_GETFL) & O_NONBLOCK) != 0);
-    const std::string sent = pattern(300'000);
-    std::string received(sent.size(), '\0');
-    std::optional<std::error_code> read_done, write_done;
-    asio::async_read(reader, asio::buffer(received), [&](std::error_code ec, std::size_t) { read_done = ec; });
-    asio::async_write(writer, asio::buffer(sent), [&](std::error_code ec, std::size_t) { write_done = ec; });
-    run_until(io, [&] { return read_done && write_done; });
-    CHECK_FALSE(*read_done);
-    CHECK_FALSE(*write_done);
-    CHECK(received == sent);
+    transfer_and_check(io, reader, writer, 300'000);
     CHECK(proc.close(ends[0]) == 0);
     CHECK(proc.close(ends[1]) == 0);
   }

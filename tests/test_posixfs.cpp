@@ -7,7 +7,9 @@
 #include "support.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -326,4 +328,36 @@ TEST_CASE("writing to a FIFO with no reader is EPIPE, and SIGPIPE does not kill"
   sigset_t pending;
   sigpending(&pending);
   CHECK(sigismember(&pending, SIGPIPE) == 0);  // taken back, not left pending
+}
+
+TEST_CASE("a socket adopted into posixfs: EPIPE on a closed peer, and SIGPIPE does not kill", "[posixfs][sigpipe]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  std::array<int, 2> ends{};
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends.data()) == 0);
+  auto sock = kvfs::adopt(ends[0], O_RDWR);
+  REQUIRE(::close(ends[1]) == 0);
+  std::error_code ec;
+  CHECK(kvfs::write(sock, "to nobody", ec) == 0);
+  CHECK(ec == errno_code(EPIPE));
+  sigset_t pending;
+  sigpending(&pending);
+  CHECK(sigismember(&pending, SIGPIPE) == 0);
+}
+
+TEST_CASE("vfs_poll: a regular file is always ready, a FIFO answers pipe_poll", "[posixfs][poll]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  temp_dir dir;
+  auto file = kvfs::open(dir / "regular", O_RDWR | O_CREAT);
+  CHECK(file.vfs_poll() == (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM));  // DEFAULT_POLLMASK
+  CHECK(file.vfs_poll_wait() == -1);
+
+  const auto fifo = dir / "fifo";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  auto reader = kvfs::open(fifo, O_RDONLY | O_NONBLOCK);
+  auto writer = kvfs::open(fifo, O_WRONLY);
+  CHECK((reader.vfs_poll() & POLLIN) == 0);  // empty: not readable yet
+  CHECK((writer.vfs_poll() & POLLOUT) != 0);
+  CHECK(reader.vfs_poll_wait() == reader.native_handle());
+  kvfs::write_all(writer, "x");
+  CHECK((reader.vfs_poll() & POLLIN) != 0);
 }

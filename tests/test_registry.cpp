@@ -77,7 +77,7 @@ TEST_CASE("the listing has /proc/filesystems' format", "[registry]") {
 TEST_CASE("capabilities list the members each table sets", "[registry][concepts]") {
   CHECK(kvfs::capabilities<tcp_sockfs>() == "read_iter write_iter poll poll_wait getattr release");
   CHECK(kvfs::capabilities<kvfs::posixfs>() ==
-        "llseek read write read_iter write_iter pread pwrite setfl fsync getattr release");
+        "llseek read write read_iter write_iter pread pwrite poll poll_wait setfl fsync getattr release");
   CHECK(kvfs::capabilities<kvfs::pipefs>() == "read write read_iter write_iter poll poll_wait setfl getattr release");
   CHECK(kvfs::capabilities<notesfs>() == "read");
 }

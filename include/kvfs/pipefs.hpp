@@ -74,8 +74,8 @@ inline pipe_pair pipe(int flags, std::error_code& ec) {
   }
   ec.clear();
   const int status = flags & O_NONBLOCK;
-  return {descriptor<pipefs>(posix_file{ends[0], true}, O_RDONLY | status),
-          descriptor<pipefs>(posix_file{ends[1], true}, O_WRONLY | status)};
+  auto end = [](int fd) { return posix_file{.fd = fd, .may_raise_sigpipe = true, .pollable = true}; };
+  return {descriptor<pipefs>(end(ends[0]), O_RDONLY | status), descriptor<pipefs>(end(ends[1]), O_WRONLY | status)};
 }
 
 inline pipe_pair pipe(int flags = 0) {

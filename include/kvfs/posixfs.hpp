@@ -10,11 +10,13 @@
 
 #include <kvfs/descriptor.hpp>
 #include <kvfs/detail/syscall.hpp>
+#include <kvfs/detail/vfs.hpp>
 #include <kvfs/file_system.hpp>
 #include <kvfs/name.hpp>
 #include <kvfs/trace.hpp>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -32,8 +34,12 @@ namespace kvfs {
 /// What a posixfs file's private_data holds: the host's open file.
 struct posix_file {
   int fd = -1;
-  /// A FIFO (or an adopted pipe) raises SIGPIPE on a write without readers.
+  /// A FIFO, an adopted pipe end or socket raises SIGPIPE on a write
+  /// without readers.
   bool may_raise_sigpipe = false;
+  /// A FIFO, pipe end or socket can block, so it has a wait queue (its
+  /// ->poll is pipe_poll or sock_poll); a regular file is always ready.
+  bool pollable = false;
 
   int native_handle() const noexcept { return fd; }
 };
@@ -51,7 +57,7 @@ struct posix_file_operations {
 
   static ssize_t write(auto& file, std::span<const std::byte> buf) noexcept {
     file.trace.step("write(2)");
-    return guarded_write(file.private_data, [&] { return ::write(file.private_data.fd, buf.data(), buf.size()); });
+    return guarded_write(file.private_data, [fd = file.private_data.fd, buf] { return ::write(fd, buf.data(), buf.size()); });
   }
 
   static ssize_t read_iter(auto& file, std::span<const ::iovec> iov) noexcept {
@@ -87,6 +93,18 @@ struct posix_file_operations {
     return detail::retry_eintr([&] { return ::fsync(file.private_data.fd); });
   }
 
+  // ->poll of what the host file is: pipe_poll or sock_poll asked of the
+  // host, or DEFAULT_POLLMASK for a file that never blocks (vfs_poll()).
+  static short poll(auto& file) noexcept {
+    if (!file.private_data.pollable) return detail::DEFAULT_POLLMASK;
+    ::pollfd probe{file.private_data.fd, POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM | POLLRDHUP, 0};
+    return ::poll(&probe, 1, 0) < 0 ? short{POLLERR} : probe.revents;
+  }
+
+  // The wait queue of a FIFO or socket is the host descriptor; a regular
+  // file has none (-1: always ready).
+  static int poll_wait(auto& file) noexcept { return file.private_data.pollable ? file.private_data.fd : -1; }
+
   // fcntl(F_SETFL) on the host descriptor: the host file is what blocks.
   static int setfl(auto& file, int flags) noexcept {
     file.trace.step("fcntl(2) F_SETFL");
@@ -108,13 +126,14 @@ struct posix_file_operations {
   }
 
  private:
+  // `write` captures by value, and the SIGPIPE guard is out of line, so the
+  // common path keeps the call's arguments in registers (no closure stored).
   template <class Write>
   static ssize_t guarded_write(const posix_file& pf, Write write) noexcept {
-    auto retried = [&] { return detail::retry_eintr(write); };
     if (pf.may_raise_sigpipe) [[unlikely]] {
-      return detail::without_sigpipe(retried);
+      return detail::without_sigpipe([write] { return detail::retry_eintr(write); });
     }
-    return retried();
+    return detail::retry_eintr(write);
   }
 };
 
@@ -129,8 +148,8 @@ struct posixfs {
 namespace detail {
 inline posix_file posix_file_for(int fd) noexcept {
   struct ::stat st {};
-  const bool pipe_like = ::fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
-  return posix_file{fd, pipe_like};
+  const bool pipe_like = ::fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+  return posix_file{.fd = fd, .may_raise_sigpipe = pipe_like, .pollable = pipe_like};
 }
 }  // namespace detail
 
