@@ -171,13 +171,15 @@ struct asio_stream_proto {
   }
 
   // A transfer interrupted by a signal before it moved anything is retried,
-  // as posixfs retries EINTR.
+  // as posixfs retries EINTR. Success returns before any error_code
+  // comparison: that is the common case, and the comparisons are calls.
   template <class Transfer>
   static ssize_t retry_interrupted(Transfer transfer) {
     for (;;) {
       std::error_code ec;
       const std::size_t transferred = transfer(ec);
-      if (!ec || ec != asio::error::interrupted) return detail::kernel_result(transferred, ec);
+      if (!ec) [[likely]] return static_cast<ssize_t>(transferred);
+      if (ec != asio::error::interrupted) return detail::kernel_result(transferred, ec);
     }
   }
 };
