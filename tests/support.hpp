@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <csignal>
 #include <cstddef>
 #include <cstdlib>
 #include <filesystem>
@@ -61,5 +62,13 @@ inline std::string text(std::span<const std::byte> data) {
 }
 
 inline std::error_code errno_code(int value) { return {value, std::system_category()}; }
+
+/// Whether a SIGPIPE waits for this thread: a write kvfs guarded must have
+/// taken back the signal it raised, not left it pending.
+inline bool sigpipe_pending() {
+  sigset_t pending;
+  sigpending(&pending);
+  return sigismember(&pending, SIGPIPE) == 1;
+}
 
 }  // namespace kvfs_test
