@@ -33,6 +33,7 @@
 #include <array>
 #include <chrono>
 #include <cstddef>
+#include <cstdlib>
 #include <future>
 #include <optional>
 #include <string>
@@ -149,6 +150,31 @@ TEST_CASE("a FIFO opened through posixfs waits in the reactor like a pipe", "[as
   fifo_stream writer(kvfs::open(fifo, O_WRONLY), io.get_executor());
   CHECK((kvfs::fcntl(writer.handle(), F_GETFL, 0) & O_NONBLOCK) != 0);  // the stream set it
   transfer_and_check(io, reader, writer, 1 << 20);
+}
+
+TEST_CASE("a terminal read waits in the reactor instead of blocking the executor", "[async]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  const int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0 || ::grantpt(master) != 0 || ::unlockpt(master) != 0) {
+    if (master >= 0) ::close(master);
+    WARN("no pseudo-terminals here: not checked");
+    return;
+  }
+  asio::io_context io;
+  kvfs::async_stream terminal(kvfs::open(::ptsname(master), O_RDWR | O_NOCTTY), io.get_executor());
+  REQUIRE(terminal.handle().vfs_poll_wait() != -1);  // else the read below would block the test
+  std::array<char, 16> buf{};
+  std::optional<std::size_t> got;
+  terminal.async_read_some(asio::buffer(buf), [&](std::error_code ec, std::size_t n) {
+    CHECK_FALSE(ec);
+    got = n;
+  });
+  io.poll();  // a blocking read here would hang the test
+  CHECK_FALSE(got);
+  REQUIRE(::write(master, "line\n", 5) == 5);
+  run_until(io, [&] { return got.has_value(); });
+  CHECK(std::string(buf.data(), *got) == "line\n");
+  ::close(master);
 }
 
 TEST_CASE("use_future on a TCP descriptor with the context on another thread", "[async]") {

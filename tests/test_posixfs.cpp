@@ -18,6 +18,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstddef>
+#include <cstdlib>
 #include <string>
 #include <thread>
 
@@ -356,4 +357,24 @@ TEST_CASE("vfs_poll: a regular file is always ready, a FIFO answers pipe_poll", 
   CHECK(reader.vfs_poll_wait() == reader.native_handle());
   kvfs::write_all(writer, "x");
   CHECK((reader.vfs_poll() & POLLIN) != 0);
+}
+
+TEST_CASE("vfs_poll_wait: a terminal can be waited for, /dev/null cannot", "[posixfs][poll]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  CHECK(kvfs::open("/dev/null", O_RDWR).vfs_poll_wait() == -1);  // epoll refuses it: always ready
+
+  const int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0 || ::grantpt(master) != 0 || ::unlockpt(master) != 0) {
+    if (master >= 0) ::close(master);
+    WARN("no pseudo-terminals here: the terminal half is not checked");
+    return;
+  }
+  auto terminal = kvfs::open(::ptsname(master), O_RDWR | O_NOCTTY);
+  CHECK(terminal.vfs_poll_wait() == terminal.native_handle());
+  CHECK((terminal.vfs_poll() & POLLIN) == 0);  // nothing typed yet
+  REQUIRE(::write(master, "typed\n", 6) == 6);
+  pollfd ready{terminal.native_handle(), POLLIN, 0};
+  REQUIRE(::poll(&ready, 1, 5000) == 1);
+  CHECK((terminal.vfs_poll() & POLLIN) != 0);
+  ::close(master);
 }

@@ -17,6 +17,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -37,8 +38,9 @@ struct posix_file {
   /// A FIFO, an adopted pipe end or socket raises SIGPIPE on a write
   /// without readers.
   bool may_raise_sigpipe = false;
-  /// A FIFO, pipe end or socket can block, so it has a wait queue (its
-  /// ->poll is pipe_poll or sock_poll); a regular file is always ready.
+  /// A FIFO, pipe end, socket or terminal can block, so it has a wait queue
+  /// (its ->poll is pipe_poll, sock_poll, tty_poll); a regular file is
+  /// always ready.
   bool pollable = false;
 
   int native_handle() const noexcept { return fd; }
@@ -93,16 +95,16 @@ struct posix_file_operations {
     return detail::retry_eintr([&] { return ::fsync(file.private_data.fd); });
   }
 
-  // ->poll of what the host file is: pipe_poll or sock_poll asked of the
-  // host, or DEFAULT_POLLMASK for a file that never blocks (vfs_poll()).
+  // ->poll of what the host file is: pipe_poll, sock_poll or tty_poll asked
+  // of the host, or DEFAULT_POLLMASK for a file that never blocks (vfs_poll()).
   static short poll(auto& file) noexcept {
     if (!file.private_data.pollable) return detail::DEFAULT_POLLMASK;
     ::pollfd probe{file.private_data.fd, POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM | POLLRDHUP, 0};
     return ::poll(&probe, 1, 0) < 0 ? short{POLLERR} : probe.revents;
   }
 
-  // The wait queue of a FIFO or socket is the host descriptor; a regular
-  // file has none (-1: always ready).
+  // The wait queue of a FIFO, socket or terminal is the host descriptor; a
+  // regular file has none (-1: always ready).
   static int poll_wait(auto& file) noexcept { return file.private_data.pollable ? file.private_data.fd : -1; }
 
   // fcntl(F_SETFL) on the host descriptor: the host file is what blocks.
@@ -146,10 +148,27 @@ struct posixfs {
 };
 
 namespace detail {
+// Whether epoll takes the descriptor: a character device with a ->poll (a
+// terminal) can block and be waited for; /dev/null and /dev/zero have none.
+inline bool epoll_accepts(int fd) noexcept {
+  const int probe = ::epoll_create1(EPOLL_CLOEXEC);
+  if (probe < 0) return false;
+  ::epoll_event event{};
+  event.events = EPOLLIN;
+  const bool accepted = ::epoll_ctl(probe, EPOLL_CTL_ADD, fd, &event) == 0;
+  ::close(probe);
+  return accepted;
+}
+
+// What the host file is decides its SIGPIPE guard and its wait queue, as the
+// inode decides the kernel's f_op: FIFOs and sockets have both, a character
+// device that epoll accepts can block, a regular file never does.
 inline posix_file posix_file_for(int fd) noexcept {
   struct ::stat st {};
-  const bool pipe_like = ::fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
-  return posix_file{.fd = fd, .may_raise_sigpipe = pipe_like, .pollable = pipe_like};
+  if (::fstat(fd, &st) != 0) return posix_file{.fd = fd};
+  const bool pipe_like = S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode);
+  const bool pollable = pipe_like || (S_ISCHR(st.st_mode) && epoll_accepts(fd));
+  return posix_file{.fd = fd, .may_raise_sigpipe = pipe_like, .pollable = pollable};
 }
 }  // namespace detail
 
