@@ -1,20 +1,32 @@
 // kvcat: copies one address to another through kvfs's descriptor table,
-// like `socat -u`. Each address becomes a number of a kvfs::process (open,
-// socket + connect, socket + bind + listen + accept4), and kvfs::copy moves
-// the bytes with the kernel's best mechanism for the pair: sendfile for a
-// file to a socket, splice when a pipe is on either side, copy_file_range
-// between files, one reused buffer otherwise.
+// like `socat -u`, or both ways at once with -b, like socat's default. Each
+// address becomes a number of a kvfs::process (open, socket + connect,
+// socket + bind + listen + accept4). One way, kvfs::copy moves the bytes with
+// the kernel's best mechanism for the pair: sendfile for a file to a socket,
+// splice when a pipe is on either side, copy_file_range between files, one
+// reused buffer otherwise. Both ways, two coroutines relay through
+// kvfs::async_stream on the table's numbers, on one thread.
 #include <kvfs/kvfs.hpp>
 
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
 
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <array>
 #include <charconv>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -27,11 +39,18 @@
 namespace {
 
 constexpr std::string_view usage = R"(usage: kvcat [-v] [--trace] [-n COUNT] SOURCE DESTINATION
+       kvcat -b [-t SECONDS] [-v] [--trace] ADDRESS ADDRESS
 
 Copies SOURCE to DESTINATION, one way (like socat -u), through kvfs's
 descriptor table. The kernel's zero-copy path is used when the pair has one:
 sendfile (file to socket or pipe), splice (a pipe on either side),
 copy_file_range (file to file); otherwise one reused 64 KiB buffer.
+
+With -b, copies both ways at once, as socat does by default: what either
+address reads is written to the other. When one direction reaches its end,
+the other side's socket is shut down for writing, and the other direction
+has 0.5 seconds (-t) to finish before kvcat stops it. -b takes stream
+addresses (tcp, tcp-listen, unix, unix-listen, -), not file:.
 
 Addresses:
   file:PATH                 a file; as DESTINATION it is created or truncated
@@ -43,6 +62,9 @@ Addresses:
   -                         standard input (SOURCE) or output (DESTINATION)
 
 Options:
+  -b          both ways at once (see above)
+  -t SECONDS  with -b: how long the second direction may go on after the
+              first ended (default 0.5, as socat's -t)
   -v          print where kvcat listens and what it copied, to stderr
   --trace     print the kernel path of every call kvfs makes, to stderr
   -n COUNT    copy at most COUNT bytes
@@ -67,6 +89,8 @@ long check(long result, const std::string& what) {
 enum class role { source, destination };
 
 struct options {
+  bool both_ways = false;
+  std::chrono::duration<double> linger{0.5};
   bool verbose = false;
   bool trace = false;
   std::size_t count = static_cast<std::size_t>(-1);
@@ -80,6 +104,15 @@ std::size_t parse_count(std::string_view text) {
   return value;
 }
 
+double parse_seconds(std::string_view text) {
+  double value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || !(value >= 0) || value > 1e6) {
+    throw bad_usage("-t needs a number of seconds, got '" + std::string(text) + "'");
+  }
+  return value;
+}
+
 options parse(int argc, char** argv) {
   options opts;
   std::vector<std::string> addresses;
@@ -88,6 +121,11 @@ options parse(int argc, char** argv) {
     if (arg == "-h" || arg == "--help") {
       std::cout << usage;
       std::exit(EXIT_SUCCESS);
+    } else if (arg == "-b") {
+      opts.both_ways = true;
+    } else if (arg == "-t") {
+      if (++i == argc) throw bad_usage("-t needs a number of seconds");
+      opts.linger = std::chrono::duration<double>(parse_seconds(argv[i]));
     } else if (arg == "-v") {
       opts.verbose = true;
     } else if (arg == "--trace") {
@@ -104,6 +142,10 @@ options parse(int argc, char** argv) {
   if (addresses.size() != 2) throw bad_usage("expected SOURCE and DESTINATION, got " + std::to_string(addresses.size()) + " address(es)");
   opts.source = addresses[0];
   opts.destination = addresses[1];
+  if (opts.both_ways && opts.count != static_cast<std::size_t>(-1)) throw bad_usage("-n copies one way; it does not go with -b");
+  for (const std::string& address : addresses) {
+    if (opts.both_ways && address.starts_with("file:")) throw bad_usage("-b needs stream addresses; '" + address + "' is a file");
+  }
   return opts;
 }
 
@@ -160,7 +202,10 @@ class session {
     throw bad_usage("unknown address type '" + std::string(kind) + "' in '" + address + "'");
   }
 
-  int run() {
+  int run() { return opts_.both_ways ? run_both_ways() : run_one_way(); }
+
+ private:
+  int run_one_way() {
     const int in = open(opts_.source, role::source);
     const int out = open(opts_.destination, role::destination);
     kvfs::fd src(proc_, in), dst(proc_, out);
@@ -177,7 +222,109 @@ class session {
     return EXIT_SUCCESS;
   }
 
- private:
+  using stream = kvfs::async_stream<kvfs::fd>;
+
+  // The numbers an address is read from and written to: one socket, or
+  // standard input and output.
+  struct address_ends {
+    int read = -1, write = -1;
+  };
+
+  address_ends open_both(const std::string& address) {
+    if (address == "-") return {open(address, role::source), open(address, role::destination)};
+    const int number = open(address, role::source);
+    return {number, number};
+  }
+
+  // What one direction of -b did.
+  struct direction {
+    std::string name;
+    std::size_t bytes = 0;
+    std::error_code error;
+    bool done = false;
+  };
+
+  // One direction of -b: what `from` reads is written to `to` until the end
+  // of the stream, an error, or cancellation; then the peer behind `to` sees
+  // the end too (shutdown; standard output answers ENOTSOCK: nothing to do).
+  asio::awaitable<void> relay(stream& from, stream& to, direction& d) {
+    std::vector<char> buffer(65536);
+    for (;;) {
+      std::error_code ec;
+      const std::size_t got =
+          co_await from.async_read_some(asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        if (ec != asio::error::eof) d.error = ec;
+        break;
+      }
+      co_await asio::async_write(to, asio::buffer(buffer.data(), got), asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        d.error = ec;
+        break;
+      }
+      d.bytes += got;
+    }
+    proc_.shutdown(to.handle().number(), SHUT_WR);
+    d.done = true;
+  }
+
+  int run_both_ways() {
+    const address_ends a = open_both(opts_.source);
+    const address_ends b = open_both(opts_.destination);
+    const status_flags_kept kept(proc_, {a.read, a.write, b.read, b.write});
+    const auto ex = io_.get_executor();
+    stream a_in(kvfs::fd(proc_, a.read), ex), a_out(kvfs::fd(proc_, a.write), ex);
+    stream b_in(kvfs::fd(proc_, b.read), ex), b_out(kvfs::fd(proc_, b.write), ex);
+    std::array<direction, 2> ways;
+    ways[0].name = opts_.source + " to " + opts_.destination;
+    ways[1].name = opts_.destination + " to " + opts_.source;
+    std::array<asio::cancellation_signal, 2> stop;
+    asio::steady_timer linger(io_);
+    // When one direction ends, the other has opts_.linger to finish.
+    auto spawn = [&](stream& from, stream& to, std::size_t way) {
+      asio::co_spawn(io_, relay(from, to, ways[way]),
+                     asio::bind_cancellation_slot(stop[way].slot(), [&, way](std::exception_ptr failed) {
+                       if (failed) std::rethrow_exception(failed);
+                       if (ways[1 - way].done) {
+                         linger.cancel();
+                         return;
+                       }
+                       linger.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(opts_.linger));
+                       linger.async_wait([&, other = 1 - way](std::error_code ec) {
+                         if (!ec) stop[other].emit(asio::cancellation_type::terminal);
+                       });
+                     }));
+    };
+    spawn(a_in, b_out, 0);
+    spawn(b_in, a_out, 1);
+    io_.run();
+    for (const direction& way : ways) {
+      if (opts_.verbose) std::cerr << "kvcat: " << way.bytes << " bytes from " << way.name << '\n';
+      if (way.error && way.error != asio::error::operation_aborted) {
+        throw failure("relay " + way.name + ": " + way.error.message());
+      }
+    }
+    return EXIT_SUCCESS;
+  }
+
+  // The status flags of numbers an async_stream makes O_NONBLOCK, put back
+  // at the end: standard input may be a terminal the shell shares.
+  class status_flags_kept {
+   public:
+    status_flags_kept(kvfs::process& proc, std::initializer_list<int> numbers) : proc_(proc) {
+      for (int number : numbers) saved_.emplace_back(number, static_cast<int>(proc.fcntl(number, F_GETFL)));
+    }
+    ~status_flags_kept() {
+      for (const auto& [number, flags] : saved_) proc_.fcntl(number, F_SETFL, flags);
+    }
+    status_flags_kept(const status_flags_kept&) = delete;
+    status_flags_kept& operator=(const status_flags_kept&) = delete;
+
+   private:
+    kvfs::process& proc_;
+    std::vector<std::pair<int, int>> saved_;
+  };
+
   int keep(int number) {
     open_.push_back(number);
     return number;

@@ -74,5 +74,45 @@ check "a refused connection exits 1" "[ $status -eq 1 ] && grep -q 'Connection r
 run --help > help.txt; status=$?
 check "--help exits 0 and lists the addresses" "[ $status -eq 0 ] && grep -q 'tcp-listen:\[HOST:\]PORT' help.txt"
 
+# -b: both ways at once, kvcat on both ends; each side's standard input
+# arrives at the other side's standard output.
+printf 'request from the client\n' > request
+printf 'response from the server\n' > response
+start_listener() {  # log, then kvcat's arguments; sets server and port
+  local log=$1; shift
+  rm -f "$log"
+  run -v "$@" 2> "$log" <&0 &  # <&0: a job started with & would read /dev/null
+  server=$!
+  for _ in $(seq 100); do grep -q listening "$log" 2>/dev/null && break; sleep 0.05; done
+  port=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$log")
+}
+# -t 10: the server's input ends at once; its other direction may take its time.
+start_listener both.log -b -t 10 tcp-listen:127.0.0.1:0 - < response > server_got
+run -b -t 10 - "tcp:127.0.0.1:$port" < request > client_got; status=$?
+wait $server; server_status=$?
+check "-b: the client's input reaches the server" "cmp -s request server_got"
+check "-b: the server's input reaches the client" "cmp -s response client_got"
+check "-b: both ends exit 0" "[ $status -eq 0 ] && [ $server_status -eq 0 ]"
+
+# -b when one side never ends: the client's standard input stays open (a
+# FIFO this script holds), the server sends and closes; the client stops
+# reading half a second after the server's end, instead of waiting forever.
+mkfifo endless
+exec 3<> endless
+start_listener linger.log -b tcp-listen:127.0.0.1:0 - < response > /dev/null
+started=$(date +%s)
+run -b - "tcp:127.0.0.1:$port" < endless > client_got; status=$?
+elapsed=$(( $(date +%s) - started ))
+exec 3>&-
+wait $server
+check "-b: a side that never ends is stopped after the other ended" "[ $status -eq 0 ] && [ $elapsed -lt 10 ] && cmp -s response client_got"
+
+run -b file:small - 2> err.txt; status=$?
+check "-b with a file address exits 2" "[ $status -eq 2 ] && grep -q 'needs stream addresses' err.txt"
+run -b -n 5 - tcp:127.0.0.1:1 2> err.txt; status=$?
+check "-b with -n exits 2" "[ $status -eq 2 ] && grep -q 'does not go with -b' err.txt"
+run -b -t soon - - 2> err.txt; status=$?
+check "-t with a bad number exits 2" "[ $status -eq 2 ] && grep -q 'needs a number of seconds' err.txt"
+
 echo "kvcat: $failures failed"
 [ $failures -eq 0 ]
