@@ -11,7 +11,6 @@
 #include <kvfs/posixfs.hpp>
 
 #include <fcntl.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -28,21 +27,16 @@ struct pipe_file_operations : private posix_file_operations {
   static constexpr std::string_view name = "pipeanon_fops";
 
   using posix_file_operations::getattr;
+  // pipe_poll(), and poll_wait(filp, &pipe->rd_wait, p): a pipe end is
+  // pollable, so posixfs's answers (the host pipe end) are the pipe's.
+  using posix_file_operations::poll;
+  using posix_file_operations::poll_wait;
   using posix_file_operations::read;
   using posix_file_operations::read_iter;
   using posix_file_operations::release;
   using posix_file_operations::setfl;
   using posix_file_operations::write;
   using posix_file_operations::write_iter;
-
-  // pipe_poll()
-  static short poll(auto& file) noexcept {
-    ::pollfd probe{file.private_data.fd, POLLIN | POLLOUT, 0};
-    return ::poll(&probe, 1, 0) < 0 ? short{POLLERR} : probe.revents;
-  }
-
-  // poll_wait(filp, &pipe->rd_wait, p): the host pipe end is the wait queue.
-  static int poll_wait(auto& file) noexcept { return file.private_data.fd; }
 };
 
 /// The pipe file system: pseudo, with an internal mount only.

@@ -16,7 +16,6 @@
 #include <kvfs/trace.hpp>
 
 #include <fcntl.h>
-#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -99,8 +98,7 @@ struct posix_file_operations {
   // of the host, or DEFAULT_POLLMASK for a file that never blocks (vfs_poll()).
   static short poll(auto& file) noexcept {
     if (!file.private_data.pollable) return detail::DEFAULT_POLLMASK;
-    ::pollfd probe{file.private_data.fd, POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM | POLLRDHUP, 0};
-    return ::poll(&probe, 1, 0) < 0 ? short{POLLERR} : probe.revents;
+    return detail::poll_now(file.private_data.fd, POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM | POLLRDHUP);
   }
 
   // The wait queue of a FIFO, socket or terminal is the host descriptor; a

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <kvfs/descriptor.hpp>
+#include <kvfs/detail/syscall.hpp>
 #include <kvfs/detail/vfs.hpp>
 #include <kvfs/file_system.hpp>
 #include <kvfs/name.hpp>
@@ -122,8 +123,7 @@ struct socket_file_ops {
 
   // sock_poll(): what the socket is ready for, now.
   static short poll(auto& file) noexcept {
-    ::pollfd probe{file.private_data.native_handle(), POLLIN | POLLOUT | POLLRDHUP, 0};
-    return ::poll(&probe, 1, 0) < 0 ? short{POLLERR} : probe.revents;
+    return detail::poll_now(file.private_data.native_handle(), POLLIN | POLLOUT | POLLRDHUP);
   }
 
   // sock_poll_wait(): the host socket is the wait queue.

@@ -1,6 +1,7 @@
 // kvfs/detail/syscall.hpp - calling the host kernel the way kvfs's policies do.
 #pragma once
 
+#include <poll.h>
 #include <pthread.h>
 #include <sys/types.h>
 #include <cerrno>
@@ -18,6 +19,13 @@ auto retry_eintr(Call call) noexcept -> decltype(call()) {
     if (result >= 0) return result;
     if (errno != EINTR) return -errno;
   }
+}
+
+/// What the host descriptor is ready for now, of `events` (poll(2) without
+/// waiting): the answer of a file whose ->poll is the host's own.
+inline short poll_now(int fd, short events) noexcept {
+  ::pollfd probe{fd, events, 0};
+  return ::poll(&probe, 1, 0) < 0 ? short{POLLERR} : probe.revents;
 }
 
 /// Runs a write that may raise SIGPIPE (a pipe or FIFO with no reader)
