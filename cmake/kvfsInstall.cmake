@@ -17,3 +17,4 @@ install(FILES
   "${PROJECT_BINARY_DIR}/kvfsConfigVersion.cmake"
   "${PROJECT_SOURCE_DIR}/cmake/kvfsDependencies.cmake"
   DESTINATION "${KVFS_CONFIG_DIR}")
+install(FILES "${PROJECT_SOURCE_DIR}/LICENSE" DESTINATION "${CMAKE_INSTALL_DATADIR}/doc/kvfs")
