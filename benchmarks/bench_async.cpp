@@ -2,9 +2,9 @@
 // one io_context, per iteration. Asio's own posix::stream_descriptor is the
 // baseline; kvfs::async_stream over a static descriptor<pipefs> and over a
 // number of the descriptor table go through the VFS path instead.
-#include <kvfs/async.hpp>
-#include <kvfs/pipefs.hpp>
-#include <kvfs/process.hpp>
+#include <kvfs/asio/async_stream.hpp>
+#include <kvfs/fs/pipefs.hpp>
+#include <kvfs/kernel.hpp>
 
 #include <asio/buffer.hpp>
 #include <asio/io_context.hpp>

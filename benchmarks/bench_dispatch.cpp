@@ -7,9 +7,9 @@
 //               (bare, and under a spinlock), descriptor<ramfs>, the table,
 //               the virtual interface
 #include <kvfs/detail/spinlock.hpp>
-#include <kvfs/posixfs.hpp>
-#include <kvfs/process.hpp>
-#include <kvfs/ramfs.hpp>
+#include <kvfs/fs/posixfs.hpp>
+#include <kvfs/kernel.hpp>
+#include <kvfs/fs/ramfs.hpp>
 
 #include <benchmark/benchmark.h>
 

@@ -4,8 +4,8 @@
 //   tcp/*       raw ::send, Asio socket.send, descriptor<sockfs<tcp>>, the table
 //   copy/*      a read/write loop, raw sendfile(2), kvfs::copy
 #include <kvfs/copy.hpp>
-#include <kvfs/process.hpp>
-#include <kvfs/tcp.hpp>
+#include <kvfs/kernel.hpp>
+#include <kvfs/net/inet.hpp>
 
 #include <asio/io_context.hpp>
 #include <asio/ip/address.hpp>

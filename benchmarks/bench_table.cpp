@@ -1,8 +1,8 @@
 // The descriptor table at scale: with N numbers open (1e3 to 1e6), the time
 // of dup + close and of a write through the table, and the table's bytes
 // per open number. Within 1.5x from 1e3 to 1e6 is the target.
-#include <kvfs/chrdev.hpp>
-#include <kvfs/process.hpp>
+#include <kvfs/fs/mem.hpp>
+#include <kvfs/kernel.hpp>
 
 #include <benchmark/benchmark.h>
 

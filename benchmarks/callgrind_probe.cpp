@@ -9,9 +9,9 @@
 // The TCP peer is drained by a child process, which callgrind does not follow
 // (no --trace-children): the counts are the sender's user-space instructions
 // alone, which wall time on a shared machine cannot resolve at this size.
-#include <kvfs/posixfs.hpp>
-#include <kvfs/process.hpp>
-#include <kvfs/tcp.hpp>
+#include <kvfs/fs/posixfs.hpp>
+#include <kvfs/kernel.hpp>
+#include <kvfs/net/inet.hpp>
 
 #include <asio/io_context.hpp>
 #include <asio/ip/address.hpp>

@@ -194,7 +194,7 @@ class session {
     const std::string_view rest = colon == std::string::npos ? "" : std::string_view(address).substr(colon + 1);
     if (kind == "-") return keep(stdio(r));
     if (colon == std::string::npos || rest.empty()) throw bad_usage("bad address '" + address + "'");
-    if (kind == "file") return keep(open_file(std::string(rest), r));
+    if (kind == "file") return keep(any_file(std::string(rest), r));
     if (kind == "tcp") return keep(connect_tcp(host_port(rest, address, std::nullopt), address));
     if (kind == "tcp-listen") return keep(listen_tcp(host_port(rest, address, "127.0.0.1"), address));
     if (kind == "unix") return keep(connect_unix(std::string(rest), address));
@@ -337,7 +337,7 @@ class session {
                                              r == role::source ? "/dev/stdin" : "/dev/stdout"));
   }
 
-  int open_file(const std::string& path, role r) {
+  int any_file(const std::string& path, role r) {
     const int flags = r == role::source ? O_RDONLY : O_WRONLY | O_CREAT | O_TRUNC;
     return static_cast<int>(check(proc_.open(path, flags | O_CLOEXEC, 0666), "open " + path));
   }

@@ -3,10 +3,10 @@
 // count, offset or number, or -errno.
 #pragma once
 
-#include <kvfs/local.hpp>
-#include <kvfs/net.hpp>
-#include <kvfs/process.hpp>
-#include <kvfs/tcp.hpp>
+#include <kvfs/net/unix.hpp>
+#include <kvfs/net/net_init.hpp>
+#include <kvfs/kernel.hpp>
+#include <kvfs/net/inet.hpp>
 
 #include <asio/io_context.hpp>
 #include <asio/ip/address.hpp>
@@ -163,9 +163,9 @@ struct kvfs_kernel {
   }
 
   std::pair<long, long> unix_pair(int first_flags = 0) {
-    auto [first, second] = kvfs::local_stream::pair(io);
+    auto [first, second] = kvfs::unix_stream::pair(io);
     if ((first_flags & O_NONBLOCK) != 0) {
-      first = kvfs::local_stream::install(std::move(first.private_data().sk), ec_, first_flags, kvfs::no_trace{});
+      first = kvfs::unix_stream::install(std::move(first.private_data().sk), ec_, first_flags, kvfs::no_trace{});
     }
     return {proc.fd_install(std::move(first)), proc.fd_install(std::move(second))};
   }

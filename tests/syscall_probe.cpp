@@ -2,9 +2,9 @@
 // tests/syscall_count.sh can count, under strace, the system calls the
 // kernel really saw for them.
 #include <kvfs/copy.hpp>
-#include <kvfs/posixfs.hpp>
-#include <kvfs/process.hpp>
-#include <kvfs/tcp.hpp>
+#include <kvfs/fs/posixfs.hpp>
+#include <kvfs/kernel.hpp>
+#include <kvfs/net/inet.hpp>
 
 #include <asio/io_context.hpp>
 #include <asio/ip/address.hpp>

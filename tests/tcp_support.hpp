@@ -2,7 +2,7 @@
 // and a client would: listen, connect, accept.
 #pragma once
 
-#include <kvfs/tcp.hpp>
+#include <kvfs/net/inet.hpp>
 
 #include <asio/io_context.hpp>
 #include <asio/ip/address.hpp>

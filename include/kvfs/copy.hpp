@@ -8,18 +8,17 @@
 //   anything else          read/write with one reused buffer (ramfs,
 //                          /dev/zero, user types, socket → socket)
 //
-// The host descriptors behind kvfs files are found statically for a
-// descriptor<Fs> and through the file's f_op for a number of the table. A
+// The host descriptor behind a kvfs file is what its policy's host_fd
+// names (statically for a descriptor<Fs>, through the f_op table for a
+// number of a process); a file without one (ramfs, /dev/zero, a user's own
+// type) takes the read/write loop. A
 // mechanism the kernel refuses for the pair (EXDEV, EINVAL, ENOSYS ...) falls
 // back to the next one before any byte has moved.
 #pragma once
 
-#include <kvfs/descriptor.hpp>
-#include <kvfs/open_file.hpp>
-#include <kvfs/pipefs.hpp>
-#include <kvfs/posixfs.hpp>
-#include <kvfs/process.hpp>
-#include <kvfs/sockfs.hpp>
+#include <kvfs/detail/syscall.hpp>
+#include <kvfs/detail/vfs.hpp>
+#include <kvfs/io.hpp>
 
 #include <fcntl.h>
 #include <poll.h>
@@ -64,30 +63,13 @@ struct copy_result {
 
 namespace detail {
 
-// The kvfs file systems whose files are a host descriptor that carries the data.
-template <class Fs>
-inline constexpr bool carries_host_fd = std::is_same_v<Fs, posixfs> || std::is_same_v<Fs, pipefs>;
-template <class Proto>
-inline constexpr bool carries_host_fd<sockfs<Proto>> = true;
-
 template <class D>
 std::optional<int> host_fd(D& d) {
-  if constexpr (requires { typename D::file_system; }) {
-    if constexpr (carries_host_fd<typename D::file_system>) {
-      return d.native_handle();
-    } else {
-      return std::nullopt;
-    }
-  } else if constexpr (std::is_same_v<D, fd>) {
-    file_ref file = d.owner().files().fdget(d.number());
-    if (!file) return std::nullopt;
-    if (file->f_op == &f_op_table<posixfs>) return static_cast<typed_file<posixfs>&>(*file).private_data.fd;
-    if (file->f_op == &f_op_table<pipefs>) return static_cast<typed_file<pipefs>&>(*file).private_data.fd;
-    if (kvfs::socket<any_proto>* sock = sock_from_file(*file)) return sock->native_handle();
-    return std::nullopt;
-  } else {
-    return std::nullopt;
+  if constexpr (host_descriptor<D>) {
+    const int fd = d.vfs_host_fd();
+    if (fd >= 0) return fd;
   }
+  return std::nullopt;
 }
 
 inline copy_mechanism choose(mode_t in, mode_t out) noexcept {
@@ -159,8 +141,8 @@ void with_source_trace(Src& src, Record record) {
     if constexpr (std::remove_cvref_t<decltype(src.file().trace)>::enabled) {
       record(src.file().trace, host_fd(src).value_or(-1));
     }
-  } else if constexpr (std::is_same_v<Src, fd>) {
-    if (file_ref file = src.owner().files().fdget(src.number())) record(file->trace, src.number());
+  } else if constexpr (requires { src.with_trace(record); }) {
+    src.with_trace(record);  // a number of a process: its file's trace
   }
 }
 

@@ -1,10 +1,11 @@
 // kvfs/f_op.hpp - the operations table generated from a policy at compile
 // time: the kernel's `static const struct file_operations socket_file_ops`.
 //
-// Two shapes of one table, both generated from the policy, read by the same
-// VFS code: the descriptor table (fd_table) keeps a pointer to each open
-// file's basic_file_operations and calls through its function pointers, as
-// the kernel does; a descriptor<Fs> uses static_file_operations<Fs>, whose
+// Names: `file_operations` is only ever the policy a type declares; `f_op`
+// is a table generated from it. Two shapes of one table, both read by the
+// same VFS code: the descriptor table (fd_table) keeps a pointer to each
+// open file's basic_f_op and calls through its function pointers, as the
+// kernel does; a descriptor<Fs> uses static_f_op<Fs>, whose
 // members are direct calls and whose absent members compare equal to
 // nullptr at compile time, so every test folds away. A member the policy
 // lacks is null, which the VFS turns into the kernel's answer (no write:
@@ -29,7 +30,7 @@ namespace kvfs {
 /// struct file_operations for files of type `File`: one function pointer per
 /// operation, null where the policy does not define it.
 template <class File>
-struct basic_file_operations {
+struct basic_f_op {
   std::string_view fs_name;  // the owner: file_system_type.name
   std::string_view name;     // the table's own name, e.g. socket_file_ops
   loff_t (*llseek)(File&, loff_t, int) = nullptr;
@@ -45,14 +46,15 @@ struct basic_file_operations {
   int (*fsync)(File&) = nullptr;
   int (*getattr)(File&, struct ::stat&) = nullptr;
   int (*release)(File&) = nullptr;
+  int (*host_fd)(File&) = nullptr;
 };
 
 /// Generates the table of `Fs` for files of type `File`; each entry casts
 /// the file to `Concrete`, the type the policy's operations receive.
 template <file_system_type Fs, class File, class Concrete = File>
-constexpr basic_file_operations<File> generate_f_op() noexcept {
+constexpr basic_f_op<File> generate_f_op() noexcept {
   using ops = file_operations_of<Fs>;
-  basic_file_operations<File> table{fs_name<Fs>, f_op_name<Fs>};
+  basic_f_op<File> table{fs_name<Fs>, f_op_name<Fs>};
   if constexpr (has_llseek<Fs>) {
     table.llseek = [](File& f, loff_t offset, int whence) {
       return ops::llseek(static_cast<Concrete&>(f), offset, whence);
@@ -102,15 +104,18 @@ constexpr basic_file_operations<File> generate_f_op() noexcept {
   if constexpr (has_release<Fs>) {
     table.release = [](File& f) { return ops::release(static_cast<Concrete&>(f)); };
   }
+  if constexpr (has_host_fd<Fs>) {
+    table.host_fd = [](File& f) { return ops::host_fd(static_cast<Concrete&>(f)); };
+  }
   return table;
 }
 
 /// The table a descriptor<Fs> calls: the same members, but each one a call
 /// the compiler sees through (no function pointer), and a member the
 /// policy lacks compares equal to nullptr at compile time. The VFS code is
-/// shared with the descriptor table, which passes a basic_file_operations.
+/// shared with the descriptor table, which passes a basic_f_op.
 template <file_system_type Fs>
-struct static_file_operations {
+struct static_f_op {
   using ops = file_operations_of<Fs>;
   static constexpr std::string_view fs_name = kvfs::fs_name<Fs>;
   static constexpr std::string_view name = f_op_name<Fs>;
@@ -267,6 +272,17 @@ struct static_file_operations {
     }
   };
   static constexpr entry<has_release<Fs>, release_call> release{};
+
+  struct host_fd_call {
+    static int call(auto& file) {
+      if constexpr (has_host_fd<Fs>) {
+        return ops::host_fd(file);
+      } else {
+        return -1;
+      }
+    }
+  };
+  static constexpr entry<has_host_fd<Fs>, host_fd_call> host_fd{};
 };
 
 }  // namespace kvfs

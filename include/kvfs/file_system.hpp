@@ -28,6 +28,19 @@
 //   poll(file) -> short                         poll            DEFAULT_POLLMASK
 //   getattr(file, struct stat&) -> int          i_op->getattr   EINVAL
 //   release(file) -> int                        release         nothing to do
+//   host_fd(file) -> int                        (kvfs only)     no host descriptor
+//
+// host_fd names the host descriptor that carries the file's data, so that
+// kvfs::copy can ask the host kernel for splice(2), sendfile(2) or
+// copy_file_range(2); the kernel has no such member (its splice_read and
+// splice_write play that part inside one kernel).
+//
+// A type may also own the hooks the rest of kvfs calls, each optional:
+//   static int mount(std::string_view source, int flags,
+//                    std::shared_ptr<kvfs::super_block>& sb);  // <kvfs/super_block.hpp>
+//   static constexpr unsigned major = 1, minor = 3;  // a character device (fs/char_dev.hpp)
+//   using erased = ...; static erased::private_data erase(private_data&&);
+//       // what its files become in the descriptor table (sockfs<tcp> -> sockfs<any_proto>)
 #pragma once
 
 #include <kvfs/file.hpp>
@@ -133,6 +146,10 @@ template <class Fs>
 concept has_release = requires(probe_file<Fs>& f) {
   { file_operations_of<Fs>::release(f) } -> std::same_as<int>;
 };
+template <class Fs>
+concept has_host_fd = requires(probe_file<Fs>& f) {
+  { file_operations_of<Fs>::host_fd(f) } -> std::same_as<int>;
+};
 
 // The capabilities the VFS derives from the table (FMODE_CAN_READ/WRITE).
 template <class Fs>
@@ -202,6 +219,7 @@ std::string capabilities() {
   add(has_fsync<Fs>, "fsync");
   add(has_getattr<Fs>, "getattr");
   add(has_release<Fs>, "release");
+  add(has_host_fd<Fs>, "host_fd");
   return out;
 }
 

@@ -1,5 +1,5 @@
 // Two types named "posixfs": register_filesystem() refuses the second (EBUSY).
-#include <kvfs/posixfs.hpp>
+#include <kvfs/fs/posixfs.hpp>
 #include <kvfs/registry.hpp>
 
 struct impostor {

@@ -1,6 +1,6 @@
 // lseek on a pipe: pipeanon_fops has no llseek, so the kernel answers ESPIPE.
-#include <kvfs/chrdev.hpp>
-#include <kvfs/pipefs.hpp>
+#include <kvfs/fs/mem.hpp>
+#include <kvfs/fs/pipefs.hpp>
 
 void seek(kvfs::descriptor<kvfs::pipefs>& pipe_end, kvfs::descriptor<kvfs::dev_null>& null) {
 #ifdef KVFS_CONTROL

@@ -1,6 +1,6 @@
 // lseek on a socket: sockets have no llseek, so the kernel answers ESPIPE.
-#include <kvfs/posixfs.hpp>
-#include <kvfs/tcp.hpp>
+#include <kvfs/fs/posixfs.hpp>
+#include <kvfs/net/inet.hpp>
 
 void seek(kvfs::descriptor<kvfs::sockfs<kvfs::tcp>>& socket, kvfs::descriptor<kvfs::posixfs>& file) {
 #ifdef KVFS_CONTROL

@@ -1,6 +1,6 @@
 // pread on a socket: no FMODE_PREAD, so the kernel answers ESPIPE.
-#include <kvfs/posixfs.hpp>
-#include <kvfs/tcp.hpp>
+#include <kvfs/fs/posixfs.hpp>
+#include <kvfs/net/inet.hpp>
 
 #include <array>
 #include <cstddef>

@@ -1,6 +1,6 @@
 // pwrite on a socket: no FMODE_PWRITE, so the kernel answers ESPIPE.
-#include <kvfs/posixfs.hpp>
-#include <kvfs/tcp.hpp>
+#include <kvfs/fs/posixfs.hpp>
+#include <kvfs/net/inet.hpp>
 
 #include <array>
 #include <cstddef>

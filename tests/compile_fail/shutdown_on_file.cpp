@@ -1,6 +1,6 @@
 // shutdown on a regular file: sock_from_file() finds no socket, ENOTSOCK.
-#include <kvfs/posixfs.hpp>
-#include <kvfs/tcp.hpp>
+#include <kvfs/fs/posixfs.hpp>
+#include <kvfs/net/inet.hpp>
 
 #include <sys/socket.h>
 

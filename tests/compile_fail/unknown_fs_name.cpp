@@ -1,5 +1,5 @@
 // get_fs_type() of a name nobody registered: the kernel's mount answers ENODEV.
-#include <kvfs/posixfs.hpp>
+#include <kvfs/fs/posixfs.hpp>
 #include <kvfs/registry.hpp>
 
 #include <boost/hana/string.hpp>

@@ -1,6 +1,6 @@
 // A file system whose table has read but neither write nor write_iter:
 // writing to it is the kernel's EINVAL (no FMODE_CAN_WRITE).
-#include <kvfs/descriptor.hpp>
+#include <kvfs/io.hpp>
 
 #include <cstddef>
 #include <span>

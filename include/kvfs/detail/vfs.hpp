@@ -3,7 +3,7 @@
 // table member it picks (fs/read_write.c).
 //
 // Every function takes the open file and its table. The static descriptor
-// passes static_file_operations<Fs>, whose member tests are compile-time
+// passes static_f_op<Fs>, whose member tests are compile-time
 // constants and whose calls are direct; the descriptor table passes
 // `*file.f_op`, a table of function pointers.
 #pragma once
@@ -193,6 +193,13 @@ template <class File, class Table>
 int vfs_poll_wait(File& file, const Table& f_op) {
   if (f_op.poll_wait == nullptr) return -1;
   return f_op.poll_wait(file);
+}
+
+// The host descriptor behind the file (->host_fd), or -1 when it has none.
+template <class File, class Table>
+int vfs_host_fd(File& file, const Table& f_op) {
+  if (f_op.host_fd == nullptr) return -1;
+  return f_op.host_fd(file);
 }
 
 /// The kernel's O_LARGEFILE, which open(2) on a 64-bit kernel adds to every

@@ -1,0 +1,172 @@
+// kvfs/any_file.hpp - struct file for the descriptor table: an open file
+// whose type is known only at run time, through its f_op pointer.
+//
+// The descriptor table holds integers that lead to these. Each one points to
+// the f_op table generated from its file system's policy (f_op_of<Fs>), so
+// the same policy code serves descriptor<Fs> and the table. A file system's
+// super_block makes them (make_file) without knowing any process.
+#pragma once
+
+#include <kvfs/descriptor.hpp>
+#include <kvfs/detail/vfs.hpp>
+#include <kvfs/f_op.hpp>
+#include <kvfs/file.hpp>
+#include <kvfs/file_system.hpp>
+#include <kvfs/trace.hpp>
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <utility>
+
+namespace kvfs {
+
+class any_file;
+class super_block;
+
+/// The f_op table as the descriptor table calls it: function pointers.
+using any_f_op = basic_f_op<any_file>;
+
+/// The parts of struct inode that kvfs models: its type, number and, for a
+/// device node, the device it stands for.
+struct inode {
+  mode_t i_mode = 0;
+  ino_t i_ino = 0;
+  dev_t i_rdev = 0;
+};
+
+/// struct file: an open file description, shared by every descriptor number
+/// that dup() made from the same open(), with the offset, flags and mode.
+class any_file {
+ public:
+  any_file(const any_file&) = delete;
+  any_file& operator=(const any_file&) = delete;
+  virtual ~any_file() = default;
+
+  const any_f_op* f_op;
+  loff_t f_pos = 0;
+  int f_flags = 0;
+  fmode_t f_mode = 0;
+  struct inode f_inode;
+  std::string f_path;   // what d_path() gives: a path, or "socket:[ino]"
+  std::shared_ptr<super_block> f_mnt;  // f_path.mnt: the mount is busy while held
+  ostream_trace trace;  // off unless given a stream
+
+  /// get_file(): one more reference.
+  void get() noexcept { f_count_.fetch_add(1, std::memory_order_relaxed); }
+
+  /// Drops a reference; true when it was the last one (the caller then
+  /// releases the file: __fput()).
+  bool put() noexcept { return f_count_.fetch_sub(1, std::memory_order_acq_rel) == 1; }
+
+  long count() const noexcept { return f_count_.load(std::memory_order_relaxed); }
+
+ protected:
+  any_file(const any_f_op* ops, int flags, fmode_t mode) : f_op(ops), f_flags(flags), f_mode(mode) {}
+
+ private:
+  std::atomic<long> f_count_{1};
+};
+
+template <file_system_type Fs>
+class typed_file;
+
+/// The generated f_op table of `Fs` for the descriptor table (its address
+/// is what sock_from_file() compares, as the kernel does).
+template <file_system_type Fs>
+inline constexpr any_f_op f_op_of = generate_f_op<Fs, any_file, typed_file<Fs>>();
+
+/// An open file of `Fs`: struct file with its private_data.
+template <file_system_type Fs>
+class typed_file final : public any_file {
+ public:
+  typed_file(typename Fs::private_data data, int flags, fmode_t mode)
+      : any_file(&f_op_of<Fs>, flags, mode), private_data(std::move(data)) {}
+
+  typename Fs::private_data private_data;
+};
+
+/// A counted reference to an open file: what fget() returns; dropping it is
+/// fput(), and the last one releases the file exactly once.
+class file_ref {
+ public:
+  file_ref() noexcept = default;
+  /// Takes over one reference the caller already holds.
+  explicit file_ref(any_file* file) noexcept : file_(file) {}
+  file_ref(file_ref&& other) noexcept : file_(std::exchange(other.file_, nullptr)) {}
+  file_ref& operator=(file_ref&& other) noexcept {
+    if (this != &other) {
+      reset();
+      file_ = std::exchange(other.file_, nullptr);
+    }
+    return *this;
+  }
+  file_ref(const file_ref&) = delete;
+  file_ref& operator=(const file_ref&) = delete;
+  ~file_ref() { reset(); }
+
+  any_file* get() const noexcept { return file_; }
+  any_file& operator*() const noexcept { return *file_; }
+  any_file* operator->() const noexcept { return file_; }
+  explicit operator bool() const noexcept { return file_ != nullptr; }
+
+  /// Gives the reference up to the caller (to store it in the table).
+  any_file* release() noexcept { return std::exchange(file_, nullptr); }
+
+  /// fput(): drops the reference; returns ->release's result if this was
+  /// the last one, else 0.
+  int reset() noexcept;
+
+ private:
+  any_file* file_ = nullptr;
+};
+
+inline int file_ref::reset() noexcept {
+  any_file* file = std::exchange(file_, nullptr);
+  if (file == nullptr || !file->put()) return 0;
+  const int result = detail::fput(*file, *file->f_op);  // __fput(): ->release
+  delete file;
+  return result;
+}
+
+namespace detail {
+// The type a file of `Fs` is in the table: `Fs::erased` where the type
+// declares one (a socket of any protocol is a sockfs<any_proto> file, its
+// protocol behind sock->ops), else `Fs` itself.
+template <class Fs>
+struct table_type {
+  using type = Fs;
+};
+template <class Fs>
+requires requires { typename Fs::erased; }
+struct table_type<Fs> {
+  using type = typename Fs::erased;
+};
+}  // namespace detail
+
+/// The open file of `d`, moved into a file for the descriptor table (the
+/// same private_data, position and flags); `d` is left closed. The inode
+/// fields come from ->getattr where the type has one.
+template <file_system_type Fs, tracer Trace>
+file_ref make_file(descriptor<Fs, Trace>&& d) {
+  using table_fs = typename detail::table_type<Fs>::type;
+  auto& f = d.file();
+  typed_file<table_fs>* file = nullptr;
+  if constexpr (std::is_same_v<table_fs, Fs>) {
+    file = new typed_file<Fs>(std::move(f.private_data), f.f_flags, f.f_mode);
+  } else {
+    file = new typed_file<table_fs>(Fs::erase(std::move(f.private_data)), f.f_flags, f.f_mode);
+  }
+  file->f_pos = f.f_pos;
+  f.f_mode = 0;  // the table owns it now: the descriptor must not release it
+  struct ::stat st {};
+  if (file->f_op->getattr != nullptr && file->f_op->getattr(*file, st) == 0) {
+    file->f_inode = {st.st_mode, st.st_ino, st.st_rdev};
+  }
+  return file_ref{file};
+}
+
+}  // namespace kvfs

@@ -1,0 +1,83 @@
+// kvfs/fs/pipefs.hpp - pipes: pipefs over the host's pipe(2).
+//
+// As fs/pipe.c's pipeanon_fops: read, write, poll and release, and no
+// llseek, so seeking or pread/pwrite on either end is ESPIPE. A write with
+// no reader left is EPIPE and never a SIGPIPE that kills the process.
+#pragma once
+
+#include <kvfs/descriptor.hpp>
+#include <kvfs/file_system.hpp>
+#include <kvfs/fs/posixfs.hpp>
+#include <kvfs/name.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string_view>
+#include <system_error>
+
+namespace kvfs {
+
+/// pipeanon_fops: a pipe end is a host descriptor, read and written with the
+/// same calls as posixfs's files (always with the SIGPIPE guard), with poll
+/// and without llseek, pread, pwrite or fsync. The private base keeps
+/// those out of the capability set.
+struct pipeanon_fops : private posixfs_file_operations {
+  static constexpr std::string_view name = "pipeanon_fops";
+
+  using posixfs_file_operations::getattr;
+  using posixfs_file_operations::host_fd;
+  // pipe_poll(), and poll_wait(filp, &pipe->rd_wait, p): a pipe end is
+  // pollable, so posixfs's answers (the host pipe end) are the pipe's.
+  using posixfs_file_operations::poll;
+  using posixfs_file_operations::poll_wait;
+  using posixfs_file_operations::read;
+  using posixfs_file_operations::read_iter;
+  using posixfs_file_operations::release;
+  using posixfs_file_operations::setfl;
+  using posixfs_file_operations::write;
+  using posixfs_file_operations::write_iter;
+};
+
+/// The pipe file system: pseudo, with an internal mount only.
+struct pipefs {
+  static constexpr auto name = name_c<"pipefs">;
+  static constexpr unsigned fs_flags = FS_PSEUDO;
+  using private_data = posix_file;  // the host pipe end; may raise SIGPIPE
+  using file_operations = pipeanon_fops;
+};
+
+/// The two ends pipe2(2) makes: data written to `write_end` is read from
+/// `read_end`, in order.
+struct pipe_pair {
+  descriptor<pipefs> read_end;
+  descriptor<pipefs> write_end;
+};
+
+/// pipe2(2): `flags` may hold O_NONBLOCK (both ends) and O_CLOEXEC, which
+/// kvfs always sets; anything else is EINVAL.
+inline pipe_pair pipe(int flags, std::error_code& ec) {
+  if ((flags & ~(O_NONBLOCK | O_CLOEXEC)) != 0) {
+    ec.assign(EINVAL, std::system_category());
+    return {};
+  }
+  int ends[2] = {-1, -1};
+  if (::pipe2(ends, flags | O_CLOEXEC) < 0) {
+    ec.assign(errno, std::system_category());
+    return {};
+  }
+  ec.clear();
+  const int status = flags & O_NONBLOCK;
+  auto end = [](int fd) { return posix_file{.fd = fd, .may_raise_sigpipe = true, .pollable = true}; };
+  return {descriptor<pipefs>(end(ends[0]), O_RDONLY | status), descriptor<pipefs>(end(ends[1]), O_WRONLY | status)};
+}
+
+inline pipe_pair pipe(int flags = 0) {
+  std::error_code ec;
+  pipe_pair ends = pipe(flags, ec);
+  if (ec) throw std::system_error(ec, "kvfs::pipe");
+  return ends;
+}
+
+}  // namespace kvfs

@@ -1,0 +1,269 @@
+// kvfs/fs/posixfs.hpp - regular files over POSIX I/O.
+//
+// posixfs stands for a disk file system such as ext4: its files are the host
+// kernel's, opened with open(2), and every operation is the matching POSIX
+// call. It includes no Asio.
+//
+//   auto log = kvfs::open("app.log", O_WRONLY | O_CREAT | O_APPEND, 0644);
+//   kvfs::write_all(log, "started\n");
+#pragma once
+
+#include <kvfs/any_file.hpp>
+#include <kvfs/descriptor.hpp>
+#include <kvfs/detail/syscall.hpp>
+#include <kvfs/detail/vfs.hpp>
+#include <kvfs/file_system.hpp>
+#include <kvfs/io.hpp>
+#include <kvfs/name.hpp>
+#include <kvfs/super_block.hpp>
+#include <kvfs/trace.hpp>
+
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <cerrno>
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace kvfs {
+
+/// What a posixfs file's private_data holds: the host's open file.
+struct posix_file {
+  int fd = -1;
+  /// A FIFO, an adopted pipe end or socket raises SIGPIPE on a write
+  /// without readers.
+  bool may_raise_sigpipe = false;
+  /// A FIFO, pipe end, socket or terminal can block, so it has a wait queue
+  /// (its ->poll is pipe_poll, sock_poll, tty_poll); a regular file is
+  /// always ready.
+  bool pollable = false;
+
+  int native_handle() const noexcept { return fd; }
+};
+
+/// posixfs's file_operations: each member is the POSIX call of the same
+/// name, retried on EINTR (close excepted: Linux releases the descriptor
+/// even when close(2) is interrupted).
+struct posixfs_file_operations {
+  static constexpr std::string_view name = "posixfs_file_operations";
+
+  static ssize_t read(auto& file, std::span<std::byte> buf) noexcept {
+    file.trace.step("read(2)");
+    return detail::retry_eintr([&] { return ::read(file.private_data.fd, buf.data(), buf.size()); });
+  }
+
+  static ssize_t write(auto& file, std::span<const std::byte> buf) noexcept {
+    file.trace.step("write(2)");
+    return guarded_write(file.private_data, [fd = file.private_data.fd, buf] { return ::write(fd, buf.data(), buf.size()); });
+  }
+
+  static ssize_t read_iter(auto& file, std::span<const ::iovec> iov) noexcept {
+    file.trace.step("readv(2)");
+    return detail::retry_eintr([&] { return ::readv(file.private_data.fd, iov.data(), static_cast<int>(iov.size())); });
+  }
+
+  static ssize_t write_iter(auto& file, std::span<const ::iovec> iov) noexcept {
+    file.trace.step("writev(2)");
+    return guarded_write(file.private_data,
+                         [&] { return ::writev(file.private_data.fd, iov.data(), static_cast<int>(iov.size())); });
+  }
+
+  static ssize_t pread(auto& file, std::span<std::byte> buf, loff_t pos) noexcept {
+    file.trace.step("pread64(2)");
+    return detail::retry_eintr([&] { return ::pread(file.private_data.fd, buf.data(), buf.size(), pos); });
+  }
+
+  static ssize_t pwrite(auto& file, std::span<const std::byte> buf, loff_t pos) noexcept {
+    file.trace.step("pwrite64(2)");
+    return guarded_write(file.private_data,
+                         [&] { return ::pwrite(file.private_data.fd, buf.data(), buf.size(), pos); });
+  }
+
+  static loff_t llseek(auto& file, loff_t offset, int whence) noexcept {
+    file.trace.step("lseek(2)");
+    const off_t result = ::lseek(file.private_data.fd, offset, whence);
+    return result < 0 ? -errno : result;
+  }
+
+  static int fsync(auto& file) noexcept {
+    file.trace.step("fsync(2)");
+    return detail::retry_eintr([&] { return ::fsync(file.private_data.fd); });
+  }
+
+  // ->poll of what the host file is: pipe_poll, sock_poll or tty_poll asked
+  // of the host, or DEFAULT_POLLMASK for a file that never blocks (vfs_poll()).
+  static short poll(auto& file) noexcept {
+    if (!file.private_data.pollable) return detail::DEFAULT_POLLMASK;
+    return detail::poll_now(file.private_data.fd, POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM | POLLRDHUP);
+  }
+
+  // The wait queue of a FIFO, socket or terminal is the host descriptor; a
+  // regular file has none (-1: always ready).
+  static int poll_wait(auto& file) noexcept { return file.private_data.pollable ? file.private_data.fd : -1; }
+
+  // fcntl(F_SETFL) on the host descriptor: the host file is what blocks.
+  static int setfl(auto& file, int flags) noexcept {
+    file.trace.step("fcntl(2) F_SETFL");
+    const int host = ::fcntl(file.private_data.fd, F_GETFL);
+    if (host < 0) return -errno;
+    constexpr int mirrored = O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME;
+    return ::fcntl(file.private_data.fd, F_SETFL, (host & ~mirrored) | (flags & mirrored)) < 0 ? -errno : 0;
+  }
+
+  static int getattr(auto& file, struct ::stat& st) noexcept {
+    return ::fstat(file.private_data.fd, &st) < 0 ? -errno : 0;
+  }
+
+  // The host descriptor is the data: copy may splice, sendfile or copy_file_range it.
+  static int host_fd(auto& file) noexcept { return file.private_data.fd; }
+
+  static int release(auto& file) noexcept {
+    file.trace.step("close(2)");
+    const int fd = file.private_data.fd;
+    file.private_data.fd = -1;
+    return ::close(fd) < 0 && errno != EINTR ? -errno : 0;
+  }
+
+ private:
+  // `write` captures by value, and the SIGPIPE guard is out of line, so the
+  // common path keeps the call's arguments in registers (no closure stored).
+  template <class Write>
+  static ssize_t guarded_write(const posix_file& pf, Write write) noexcept {
+    if (pf.may_raise_sigpipe) [[unlikely]] {
+      return detail::without_sigpipe([write] { return detail::retry_eintr(write); });
+    }
+    return detail::retry_eintr(write);
+  }
+};
+
+/// The file-system type: regular files of the host.
+struct posixfs {
+  static constexpr auto name = name_c<"posixfs">;
+  static constexpr unsigned fs_flags = FS_REQUIRES_DEV;
+  using private_data = posix_file;
+  using file_operations = posixfs_file_operations;
+
+  class super_block;
+  /// mount(2): the host directory `source` ("/" when empty) under the mount
+  /// point; ENOENT, ENOTDIR when it is not a directory.
+  static int mount(std::string_view source, int flags, std::shared_ptr<kvfs::super_block>& sb);
+};
+
+namespace detail {
+// Whether epoll takes the descriptor: a character device with a ->poll (a
+// terminal) can block and be waited for; /dev/null and /dev/zero have none.
+inline bool epoll_accepts(int fd) noexcept {
+  const int probe = ::epoll_create1(EPOLL_CLOEXEC);
+  if (probe < 0) return false;
+  ::epoll_event event{};
+  event.events = EPOLLIN;
+  const bool accepted = ::epoll_ctl(probe, EPOLL_CTL_ADD, fd, &event) == 0;
+  ::close(probe);
+  return accepted;
+}
+
+// What the host file is decides its SIGPIPE guard and its wait queue, as the
+// inode decides the kernel's f_op: FIFOs and sockets have both, a character
+// device that epoll accepts can block, a regular file never does.
+inline posix_file posix_file_for(int fd) noexcept {
+  struct ::stat st {};
+  if (::fstat(fd, &st) != 0) return posix_file{.fd = fd};
+  const bool pipe_like = S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode);
+  const bool pollable = pipe_like || (S_ISCHR(st.st_mode) && epoll_accepts(fd));
+  return posix_file{.fd = fd, .may_raise_sigpipe = pipe_like, .pollable = pollable};
+}
+}  // namespace detail
+
+/// open(2) on the host: `flags` are O_RDONLY/O_WRONLY/O_RDWR with O_CREAT,
+/// O_EXCL, O_TRUNC, O_APPEND, O_NONBLOCK...; `mode` applies with O_CREAT.
+/// O_CLOEXEC is always added: a descriptor kvfs owns is not inherited.
+template <tracer Trace = no_trace>
+descriptor<posixfs, Trace> open(const std::filesystem::path& path, int flags, mode_t mode, std::error_code& ec,
+                                Trace trace = {}) {
+  if constexpr (Trace::enabled) {
+    trace.begin("open", -1);
+    trace.step("do_sys_open");
+    trace.step("posixfs: open(2) \"", path.native(), "\"");
+  }
+  const int fd = detail::retry_eintr([&] { return ::open(path.c_str(), flags | O_CLOEXEC, mode); });
+  if constexpr (Trace::enabled) trace.end(fd);
+  if (fd < 0) {
+    ec.assign(-fd, std::system_category());
+    return descriptor<posixfs, Trace>();
+  }
+  ec.clear();
+  return descriptor<posixfs, Trace>(detail::posix_file_for(fd), flags, std::move(trace));
+}
+
+/// open(2), throwing std::filesystem::filesystem_error (which names the path).
+template <tracer Trace = no_trace>
+descriptor<posixfs, Trace> open(const std::filesystem::path& path, int flags, mode_t mode = 0666, Trace trace = {}) {
+  std::error_code ec;
+  auto d = kvfs::open(path, flags, mode, ec, std::move(trace));
+  if (ec) throw std::filesystem::filesystem_error("kvfs::open", path, ec);
+  return d;
+}
+
+/// Takes ownership of a descriptor the host already opened (stdin, a pipe
+/// end, an inherited file); `flags` say how it was opened. A number that is
+/// not an open descriptor throws std::system_error (EBADF).
+template <tracer Trace = no_trace>
+descriptor<posixfs, Trace> adopt(int fd, int flags, Trace trace = {}) {
+  if (::fcntl(fd, F_GETFD) < 0) throw std::system_error(errno, std::system_category(), "kvfs::adopt");
+  return descriptor<posixfs, Trace>(detail::posix_file_for(fd), flags, std::move(trace));
+}
+
+/// A host directory mounted: paths inside it are the host's, under `root`.
+class posixfs::super_block final : public kvfs::super_block {
+ public:
+  explicit super_block(std::string root) : root_(std::move(root)) {}
+
+  int open(std::string_view path, int flags, mode_t mode, file_ref& file) override {
+    std::error_code ec;
+    auto d = kvfs::open(host_path(path), flags, mode, ec);
+    if (ec) return -ec.value();
+    file = make_file(std::move(d));
+    return 0;
+  }
+
+  int lookup(std::string_view path, struct inode& inode) override {
+    struct ::stat st {};
+    if (::stat(host_path(path).c_str(), &st) < 0) return -errno;
+    inode = {st.st_mode, st.st_ino, st.st_rdev};
+    return 0;
+  }
+
+  int mkdir(std::string_view path, mode_t mode) override {
+    return ::mkdir(host_path(path).c_str(), mode) < 0 ? -errno : 0;
+  }
+
+  int lookup_dir(std::string_view path) override {
+    struct ::stat st {};
+    if (::stat(host_path(path).c_str(), &st) < 0) return -errno;
+    return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+  }
+
+ private:
+  std::string host_path(std::string_view path) const { return root_ == "/" ? std::string(path) : root_ + std::string(path); }
+  std::string root_;
+};
+
+inline int posixfs::mount(std::string_view source, int, std::shared_ptr<kvfs::super_block>& sb) {
+  std::string root(source.empty() ? "/" : source);
+  struct ::stat st {};
+  if (::stat(root.c_str(), &st) < 0) return -errno;
+  if (!S_ISDIR(st.st_mode)) return -ENOTDIR;
+  while (root.size() > 1 && root.back() == '/') root.pop_back();
+  sb = std::make_shared<super_block>(std::move(root));
+  return 0;
+}
+
+}  // namespace kvfs

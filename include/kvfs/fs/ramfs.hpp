@@ -1,0 +1,377 @@
+// kvfs/fs/ramfs.hpp - an in-memory file system: regular files and directories
+// that live in the process, with the semantics of posixfs's regular files
+// (offsets, holes that read as zeros, O_APPEND, O_TRUNC, O_EXCL).
+//
+//   kvfs::ramfs::super_block sb;                  // a mount of its own
+//   sb.mkdir("/notes", 0755);
+//   auto f = sb.open("/notes/today", O_RDWR | O_CREAT, 0644);
+//   kvfs::write_all(f, "in memory");
+#pragma once
+
+#include <kvfs/any_file.hpp>
+#include <kvfs/descriptor.hpp>
+#include <kvfs/detail/ino.hpp>
+#include <kvfs/detail/spinlock.hpp>
+#include <kvfs/detail/vfs.hpp>
+#include <kvfs/file_system.hpp>
+#include <kvfs/io.hpp>
+#include <kvfs/name.hpp>
+#include <kvfs/super_block.hpp>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstddef>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace kvfs {
+
+/// An inode of ramfs: a regular file's bytes or a directory's entries.
+struct ram_inode {
+  ram_inode(mode_t mode, ino_t ino) : i_mode(mode), i_ino(ino) {}
+
+  const mode_t i_mode;
+  const ino_t i_ino;
+  // The inode lock (the kernel has i_rwsem): a spinlock, because each hold
+  // is a memcpy; a waiter yields its core after a short spin.
+  mutable detail::spinlock i_rwsem;
+  std::vector<std::byte> data;
+  std::map<std::string, std::shared_ptr<ram_inode>, std::less<>> children;
+
+  bool is_dir() const noexcept { return S_ISDIR(i_mode); }
+};
+
+/// What a ramfs file's private_data holds: its inode.
+struct ram_file {
+  std::shared_ptr<ram_inode> inode;
+};
+
+/// ramfs_file_operations: the generic page-cache operations, on memory.
+/// Each call holds the inode's lock, so files shared between threads (and
+/// the f_pos of a duplicated descriptor) stay consistent.
+struct ramfs_file_operations {
+  static constexpr std::string_view name = "ramfs_file_operations";
+
+  static ssize_t read(auto& file, std::span<std::byte> buf) {
+    const ::iovec segment{buf.data(), buf.size()};
+    return read_iter(file, {&segment, 1});
+  }
+  static ssize_t write(auto& file, std::span<const std::byte> buf) {
+    const ::iovec segment{const_cast<std::byte*>(buf.data()), buf.size()};
+    return write_iter(file, {&segment, 1});
+  }
+
+  // generic_file_read_iter() at f_pos.
+  static ssize_t read_iter(auto& file, std::span<const ::iovec> iov) {
+    ram_inode& inode = *file.private_data.inode;
+    std::lock_guard guard(inode.i_rwsem);
+    if (inode.is_dir()) return -EISDIR;
+    const ssize_t done = copy_out(inode, iov, file.f_pos);
+    file.f_pos += done;
+    return done;
+  }
+
+  // generic_file_write_iter() at f_pos, or at the end with O_APPEND.
+  static ssize_t write_iter(auto& file, std::span<const ::iovec> iov) {
+    ram_inode& inode = *file.private_data.inode;
+    std::lock_guard guard(inode.i_rwsem);
+    if ((file.f_flags & O_APPEND) != 0) file.f_pos = static_cast<loff_t>(inode.data.size());
+    const ssize_t done = copy_in(inode, iov, file.f_pos);
+    if (done > 0) file.f_pos += done;
+    return done;
+  }
+
+  static ssize_t pread(auto& file, std::span<std::byte> buf, loff_t pos) {
+    ram_inode& inode = *file.private_data.inode;
+    std::lock_guard guard(inode.i_rwsem);
+    if (inode.is_dir()) return -EISDIR;
+    const ::iovec segment{buf.data(), buf.size()};
+    return copy_out(inode, {&segment, 1}, pos);
+  }
+
+  // Linux appends with O_APPEND whatever the offset (pwrite(2), BUGS).
+  static ssize_t pwrite(auto& file, std::span<const std::byte> buf, loff_t pos) {
+    ram_inode& inode = *file.private_data.inode;
+    std::lock_guard guard(inode.i_rwsem);
+    if ((file.f_flags & O_APPEND) != 0) pos = static_cast<loff_t>(inode.data.size());
+    const ::iovec segment{const_cast<std::byte*>(buf.data()), buf.size()};
+    return copy_in(inode, {&segment, 1}, pos);
+  }
+
+  // generic_file_llseek(): SEEK_DATA and SEEK_HOLE treat the file as all data.
+  static loff_t llseek(auto& file, loff_t offset, int whence) {
+    ram_inode& inode = *file.private_data.inode;
+    std::lock_guard guard(inode.i_rwsem);
+    const auto size = static_cast<loff_t>(inode.data.size());
+    loff_t target = 0;
+    switch (whence) {
+      case SEEK_SET:
+        target = offset;
+        break;
+      case SEEK_CUR:
+        target = file.f_pos + offset;
+        break;
+      case SEEK_END:
+        target = size + offset;
+        break;
+      case SEEK_DATA:
+        if (offset < 0) return -EINVAL;
+        if (offset >= size) return -ENXIO;
+        target = offset;
+        break;
+      case SEEK_HOLE:
+        if (offset < 0) return -EINVAL;
+        if (offset >= size) return -ENXIO;
+        target = size;
+        break;
+      default:
+        return -EINVAL;
+    }
+    if (target < 0) return -EINVAL;
+    return file.f_pos = target;
+  }
+
+  static int fsync(auto&) noexcept { return 0; }  // memory is always in sync
+
+  static int getattr(auto& file, struct ::stat& st) {
+    const ram_inode& inode = *file.private_data.inode;
+    std::lock_guard guard(inode.i_rwsem);
+    st = {};
+    st.st_mode = inode.i_mode;
+    st.st_ino = inode.i_ino;
+    st.st_nlink = 1;
+    st.st_size = static_cast<off_t>(inode.data.size());
+    st.st_blksize = 4096;
+    st.st_blocks = static_cast<blkcnt_t>((inode.data.size() + 511) / 512);
+    return 0;
+  }
+
+ private:
+  static ssize_t copy_out(const ram_inode& inode, std::span<const ::iovec> iov, loff_t pos) {
+    if (pos < 0) return -EINVAL;
+    std::size_t at = static_cast<std::size_t>(pos), done = 0;
+    for (const ::iovec& segment : iov) {
+      if (at >= inode.data.size()) break;
+      const std::size_t n = std::min(segment.iov_len, inode.data.size() - at);
+      std::memcpy(segment.iov_base, inode.data.data() + at, n);
+      at += n;
+      done += n;
+    }
+    return static_cast<ssize_t>(done);
+  }
+
+  static ssize_t copy_in(ram_inode& inode, std::span<const ::iovec> iov, loff_t pos) {
+    if (inode.is_dir()) return -EISDIR;
+    if (pos < 0) return -EINVAL;
+    const std::size_t total = detail::iov_length(iov);
+    const auto at = static_cast<std::size_t>(pos);
+    if (total == 0) return 0;
+    if (at + total > inode.data.size()) inode.data.resize(at + total);  // a hole reads as zeros
+    std::size_t offset = at;
+    for (const ::iovec& segment : iov) {
+      std::memcpy(inode.data.data() + offset, segment.iov_base, segment.iov_len);
+      offset += segment.iov_len;
+    }
+    return static_cast<ssize_t>(total);
+  }
+};
+
+/// The in-memory file-system type.
+struct ramfs {
+  static constexpr auto name = name_c<"ramfs">;
+  using private_data = ram_file;
+  using file_operations = ramfs_file_operations;
+
+  class super_block;
+  /// mount(2): a fresh, empty instance (the source is ignored, as ramfs's).
+  static int mount(std::string_view source, int flags, std::shared_ptr<kvfs::super_block>& sb);
+};
+
+/// One mounted ramfs: a tree of inodes rooted at "/".
+class ramfs::super_block final : public kvfs::super_block {
+ public:
+  super_block() : root_(std::make_shared<ram_inode>(S_IFDIR | 0755, detail::get_next_ino())) {}
+
+  /// open(2) inside this file system: O_CREAT, O_EXCL, O_TRUNC, O_APPEND,
+  /// O_DIRECTORY; a directory opens read-only (EISDIR otherwise).
+  descriptor<ramfs> open(std::string_view path, int flags, mode_t mode, std::error_code& ec) {
+    std::shared_ptr<ram_inode> inode;
+    const int error = open_inode(path, flags, mode, inode);
+    if (error != 0) {
+      ec.assign(error, std::system_category());
+      return {};
+    }
+    ec.clear();
+    return descriptor<ramfs>(ram_file{std::move(inode)}, flags);
+  }
+
+  descriptor<ramfs> open(std::string_view path, int flags, mode_t mode = 0666) {
+    std::error_code ec;
+    auto d = open(path, flags, mode, ec);
+    if (ec) throw std::system_error(ec, "kvfs::ramfs::open " + std::string(path));
+    return d;
+  }
+
+  /// open(2) for the descriptor table: the file, or -errno.
+  int open(std::string_view path, int flags, mode_t mode, file_ref& file) override {
+    std::error_code ec;
+    auto d = open(path, flags, mode, ec);
+    if (ec) return -ec.value();
+    file = make_file(std::move(d));
+    return 0;
+  }
+
+  int lookup(std::string_view path, struct inode& inode) override {
+    std::lock_guard guard(tree_lock_);
+    std::shared_ptr<ram_inode> found;
+    if (const int error = lookup(path, found); error != 0) return -error;
+    inode = {found->i_mode, found->i_ino, 0};
+    return 0;
+  }
+
+  int lookup_dir(std::string_view path) override {
+    std::error_code ec;
+    list(path, ec);
+    return ec ? -ec.value() : 0;
+  }
+
+  /// mkdir(2): 0 or -errno (EEXIST, ENOENT, ENOTDIR).
+  int mkdir(std::string_view path, mode_t mode) override {
+    std::lock_guard guard(tree_lock_);
+    auto [parent, leaf, error] = walk_parent(path);
+    if (error != 0) return -error;
+    if (leaf.empty() || parent->children.count(leaf) != 0) return -EEXIST;
+    parent->children.emplace(std::string(leaf),
+                             std::make_shared<ram_inode>(S_IFDIR | (mode & 07777), detail::get_next_ino()));
+    return 0;
+  }
+
+  /// unlink(2): the name goes; open files keep the inode until closed.
+  int unlink(std::string_view path) { return remove(path, false); }
+
+  /// rmdir(2): an empty directory only (ENOTEMPTY).
+  int rmdir(std::string_view path) { return remove(path, true); }
+
+  /// The names in a directory, sorted; empty with ENOENT/ENOTDIR as `ec`.
+  std::vector<std::string> list(std::string_view path, std::error_code& ec) const {
+    std::lock_guard guard(tree_lock_);
+    std::shared_ptr<ram_inode> dir;
+    const int error = lookup(path, dir);
+    std::vector<std::string> names;
+    if (error == 0 && !dir->is_dir()) {
+      ec.assign(ENOTDIR, std::system_category());
+      return names;
+    }
+    if (error != 0) {
+      ec.assign(error, std::system_category());
+      return names;
+    }
+    ec.clear();
+    for (const auto& [name, child] : dir->children) names.push_back(name);
+    return names;
+  }
+
+  /// open(2) as the descriptor table needs it: the inode, or an errno.
+  int open_inode(std::string_view path, int flags, mode_t mode, std::shared_ptr<ram_inode>& out) {
+    std::lock_guard guard(tree_lock_);
+    auto [parent, leaf, error] = walk_parent(path);
+    if (error != 0) return error;
+    if (leaf.empty()) {  // the root itself
+      out = root_;
+    } else if (auto it = parent->children.find(leaf); it != parent->children.end()) {
+      if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) return EEXIST;
+      out = it->second;
+    } else {
+      if ((flags & O_CREAT) == 0) return ENOENT;
+      if ((flags & O_DIRECTORY) != 0) return EINVAL;
+      out = std::make_shared<ram_inode>(S_IFREG | (mode & 07777), detail::get_next_ino());
+      parent->children.emplace(std::string(leaf), out);
+    }
+    if (out->is_dir() && (flags & O_ACCMODE) != O_RDONLY) return EISDIR;
+    if (!out->is_dir() && (flags & O_DIRECTORY) != 0) return ENOTDIR;
+    if ((flags & O_TRUNC) != 0 && (flags & O_ACCMODE) != O_RDONLY && !out->is_dir()) {
+      std::lock_guard inode_guard(out->i_rwsem);
+      out->data.clear();
+    }
+    return 0;
+  }
+
+ private:
+  struct parent_walk {
+    std::shared_ptr<ram_inode> parent;
+    std::string_view leaf;
+    int error;
+  };
+
+  // path_parentat(): the directory that holds the last component.
+  parent_walk walk_parent(std::string_view path) const {
+    std::shared_ptr<ram_inode> dir = root_;
+    std::vector<std::string_view> parts;
+    for (std::size_t at = 0; at < path.size();) {
+      const std::size_t end = std::min(path.find('/', at), path.size());
+      const std::string_view part = path.substr(at, end - at);
+      if (!part.empty() && part != ".") parts.push_back(part);
+      at = end + 1;
+    }
+    if (parts.empty()) return {root_, {}, 0};
+    for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+      if (parts[i] == "..") return {nullptr, {}, EINVAL};  // kept simple: no parent walks
+      auto it = dir->children.find(parts[i]);
+      if (it == dir->children.end()) return {nullptr, {}, ENOENT};
+      if (!it->second->is_dir()) return {nullptr, {}, ENOTDIR};
+      dir = it->second;
+    }
+    if (parts.back() == "..") return {nullptr, {}, EINVAL};
+    return {dir, parts.back(), 0};
+  }
+
+  int lookup(std::string_view path, std::shared_ptr<ram_inode>& out) const {
+    auto [parent, leaf, error] = walk_parent(path);
+    if (error != 0) return error;
+    if (leaf.empty()) {
+      out = root_;
+      return 0;
+    }
+    auto it = parent->children.find(leaf);
+    if (it == parent->children.end()) return ENOENT;
+    out = it->second;
+    return 0;
+  }
+
+  int remove(std::string_view path, bool directory) {
+    std::lock_guard guard(tree_lock_);
+    auto [parent, leaf, error] = walk_parent(path);
+    if (error != 0) return -error;
+    if (leaf.empty()) return -EBUSY;
+    auto it = parent->children.find(leaf);
+    if (it == parent->children.end()) return -ENOENT;
+    if (directory && !it->second->is_dir()) return -ENOTDIR;
+    if (!directory && it->second->is_dir()) return -EISDIR;
+    if (directory && !it->second->children.empty()) return -ENOTEMPTY;
+    parent->children.erase(it);
+    return 0;
+  }
+
+  mutable std::mutex tree_lock_;  // the dcache's rename lock, in short
+  std::shared_ptr<ram_inode> root_;
+};
+
+inline int ramfs::mount(std::string_view, int, std::shared_ptr<kvfs::super_block>& sb) {
+  sb = std::make_shared<super_block>();
+  return 0;
+}
+
+}  // namespace kvfs

@@ -1,0 +1,61 @@
+// kvfs/kernel/fd.hpp - kvfs::fd: a descriptor number of a process, as a
+// handle the generic descriptor functions (<kvfs/io.hpp>) work on.
+#pragma once
+
+#include <kvfs/any_file.hpp>
+#include <kvfs/detail/vfs.hpp>
+#include <kvfs/file.hpp>
+#include <kvfs/kernel/process.hpp>
+
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include <cstddef>
+#include <span>
+
+namespace kvfs {
+
+/// A descriptor number of a process: the generic descriptor functions work
+/// on it through the table (a handle, not an owner: close it with kvfs::close).
+class fd {
+ public:
+  fd(process& proc, int number) noexcept : proc_(&proc), number_(number) {}
+
+  int number() const noexcept { return number_; }
+  process& owner() const noexcept { return *proc_; }
+  bool is_open() const { return static_cast<bool>(proc_->files().fdget(number_)); }
+
+  ssize_t vfs_read(std::span<std::byte> buf) { return proc_->read(number_, buf); }
+  ssize_t vfs_write(std::span<const std::byte> buf) { return proc_->write(number_, buf); }
+  ssize_t vfs_readv(std::span<const ::iovec> iov) { return proc_->readv(number_, iov); }
+  ssize_t vfs_writev(std::span<const ::iovec> iov) { return proc_->writev(number_, iov); }
+  ssize_t vfs_pread(std::span<std::byte> buf, loff_t pos) { return proc_->pread(number_, buf, pos); }
+  ssize_t vfs_pwrite(std::span<const std::byte> buf, loff_t pos) { return proc_->pwrite(number_, buf, pos); }
+  loff_t vfs_llseek(loff_t offset, int whence) { return proc_->lseek(number_, offset, whence); }
+  int vfs_fsync() { return static_cast<int>(proc_->fsync(number_)); }
+  int vfs_fstat(struct ::stat& st) { return static_cast<int>(proc_->fstat(number_, st)); }
+  short vfs_poll() { return static_cast<short>(proc_->poll(number_)); }
+  int vfs_fcntl(int cmd, long arg) { return static_cast<int>(proc_->fcntl(number_, cmd, arg)); }
+  int vfs_poll_wait() { return static_cast<int>(proc_->poll_wait(number_)); }
+  int sock_shutdown(int how) { return static_cast<int>(proc_->shutdown(number_, how)); }
+  int release() { return static_cast<int>(proc_->close(number_)); }
+
+  /// The host descriptor behind the number's file (-1: none, or closed).
+  int vfs_host_fd() {
+    file_ref file = proc_->files().fdget(number_);
+    return file ? detail::vfs_host_fd(*file, *file->f_op) : -1;
+  }
+
+  /// Calls `record(trace, number)` with the trace of the number's file.
+  template <class Record>
+  void with_trace(Record record) {
+    if (file_ref file = proc_->files().fdget(number_)) record(file->trace, number_);
+  }
+
+ private:
+  process* proc_;
+  int number_;
+};
+
+}  // namespace kvfs

@@ -1,0 +1,291 @@
+// kvfs/kernel/fd_table.hpp - the descriptor table: integers to open files
+// (the kernel's struct files_struct and struct fdtable, fs/file.c).
+//
+// A new descriptor gets the lowest free number; a lookup takes a reference
+// (fdget), so a close() on another thread only removes the number and the
+// file is released when the last user drops it. A number can be reserved
+// before its file exists (get_unused_fd_flags), as open(2), socket(2) and
+// accept4(2) do, so a full table fails them before they act. Every member
+// is thread-safe.
+#pragma once
+
+#include <kvfs/any_file.hpp>
+#include <kvfs/detail/spinlock.hpp>
+
+#include <fcntl.h>
+
+#include <bit>
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+namespace kvfs {
+
+class fd_table {
+ public:
+  /// The default limit is the usual RLIMIT_NOFILE soft limit.
+  static constexpr std::size_t default_max_fds = 1024;
+
+  explicit fd_table(std::size_t max_fds = default_max_fds) : max_fds_(max_fds) {}
+  fd_table(const fd_table&) = delete;
+  fd_table& operator=(const fd_table&) = delete;
+
+  /// exit_files(): every file still open is put.
+  ~fd_table() {
+    for (any_file* file : fd_) file_ref{file}.reset();
+  }
+
+  std::size_t max_fds() const noexcept { return max_fds_; }
+
+  /// get_unused_fd_flags(): reserves the lowest free number (O_CLOEXEC in
+  /// `flags` sets its FD_CLOEXEC); -EMFILE when the table is full. The
+  /// number is in use but empty (fdget finds nothing) until fd_install.
+  int get_unused_fd_flags(int flags = 0) { return reserve_from(0, flags); }
+
+  /// put_unused_fd(): gives back a reserved number whose file never came.
+  void put_unused_fd(int fd) {
+    std::lock_guard guard(lock_);
+    clear_locked(fd);
+  }
+
+  /// fd_install(): the reserved number `fd` now refers to `file`.
+  void fd_install(int fd, file_ref file) {
+    std::lock_guard guard(lock_);
+    fd_[static_cast<std::size_t>(fd)] = file.release();
+  }
+
+  /// get_unused_fd_flags() + fd_install(): the lowest free number now refers
+  /// to `file`; -EMFILE when the table is full (the file is then put).
+  int fd_install(file_ref file, int flags = 0) {
+    std::lock_guard guard(lock_);
+    const int fd = alloc_fd(0, flags);
+    if (fd < 0) return fd;
+    fd_[static_cast<std::size_t>(fd)] = file.release();
+    return fd;
+  }
+
+  /// fdget(): a counted reference to the file behind `fd`, or none.
+  file_ref fdget(int fd) const {
+    std::lock_guard guard(lock_);
+    if (!in_table(fd) || fd_[static_cast<std::size_t>(fd)] == nullptr) return {};
+    any_file* file = fd_[static_cast<std::size_t>(fd)];
+    file->get();
+    return file_ref{file};
+  }
+
+  /// close_fd(): the number is free at once; the file is put (and released
+  /// if nobody else holds it). 0, ->release's error, or -EBADF.
+  int close_fd(int fd) {
+    file_ref file;
+    {
+      std::lock_guard guard(lock_);
+      if (!in_table(fd) || fd_[static_cast<std::size_t>(fd)] == nullptr) return -EBADF;
+      file = file_ref{remove_locked(fd)};
+    }
+    return file.reset();
+  }
+
+  /// dup(): the lowest free number for the same file; -EBADF, -EMFILE.
+  int dup(int oldfd) { return dup_from(oldfd, 0, 0); }
+
+  /// f_dupfd() (fcntl F_DUPFD, F_DUPFD_CLOEXEC): the lowest free number
+  /// >= `from`; -EINVAL when `from` is beyond the limit, -EMFILE when no
+  /// number is free there.
+  int f_dupfd(int oldfd, long from, int flags) {
+    if (from < 0 || static_cast<std::size_t>(from) >= max_fds_) return -EINVAL;
+    return dup_from(oldfd, static_cast<std::size_t>(from), flags);
+  }
+
+  /// dup2(): `newfd` refers to `oldfd`'s file, closing what it held first.
+  int dup2(int oldfd, int newfd) {
+    if (oldfd == newfd) {  // ksys_dup2(): checks oldfd and returns it
+      return fdget(oldfd) ? newfd : -EBADF;
+    }
+    return do_dup2(oldfd, newfd, 0);
+  }
+
+  /// dup3(): as dup2, but `old == new` and flags other than O_CLOEXEC are EINVAL.
+  int dup3(int oldfd, int newfd, int flags) {
+    if ((flags & ~O_CLOEXEC) != 0 || oldfd == newfd) return -EINVAL;
+    return do_dup2(oldfd, newfd, flags);
+  }
+
+  /// FD_CLOEXEC of `fd` (false for a free number).
+  bool close_on_exec(int fd) const {
+    std::lock_guard guard(lock_);
+    return lookup_locked(fd) != nullptr && test_bit(close_on_exec_, static_cast<std::size_t>(fd));
+  }
+
+  /// Sets or clears FD_CLOEXEC of `fd` (fcntl F_SETFD): 0, or -EBADF.
+  int set_close_on_exec(int fd, bool on) {
+    std::lock_guard guard(lock_);
+    if (lookup_locked(fd) == nullptr) return -EBADF;
+    const auto n = static_cast<std::size_t>(fd);
+    const std::uint64_t bit = std::uint64_t{1} << (n % bits);
+    close_on_exec_[n / bits] = on ? close_on_exec_[n / bits] | bit : close_on_exec_[n / bits] & ~bit;
+    return 0;
+  }
+
+  /// How many numbers are in use.
+  std::size_t size() const {
+    std::lock_guard guard(lock_);
+    return open_count_;
+  }
+
+  /// The bytes the table itself holds (the pointer array and the bitmaps),
+  /// not counting the open files.
+  std::size_t memory_bytes() const {
+    std::lock_guard guard(lock_);
+    return fd_.capacity() * sizeof(any_file*) +
+           (open_fds_.capacity() + close_on_exec_.capacity() + full_fds_bits_.capacity()) * sizeof(std::uint64_t);
+  }
+
+  /// Calls `visit(fd, file)` for each open number, lowest first, holding a
+  /// reference to each file during its call.
+  template <class Visit>
+  void for_each(Visit visit) const {
+    for (int fd = 0;; ++fd) {
+      {
+        std::lock_guard guard(lock_);
+        if (static_cast<std::size_t>(fd) >= fd_.size()) return;
+      }
+      if (file_ref file = fdget(fd)) visit(fd, *file);
+    }
+  }
+
+ private:
+  static constexpr std::size_t bits = 64;
+
+  bool in_table(int fd) const noexcept { return fd >= 0 && static_cast<std::size_t>(fd) < fd_.size(); }
+
+  any_file* lookup_locked(int fd) const noexcept { return in_table(fd) ? fd_[static_cast<std::size_t>(fd)] : nullptr; }
+
+  static bool test_bit(const std::vector<std::uint64_t>& map, std::size_t n) noexcept {
+    return n / bits < map.size() && ((map[n / bits] >> (n % bits)) & 1U) != 0;
+  }
+
+  // expand_files(): room for numbers below `nr`, doubling, within max_fds.
+  void expand(std::size_t nr) {
+    if (nr <= fd_.size()) return;
+    std::size_t size = fd_.empty() ? bits : fd_.size();
+    while (size < nr) size *= 2;
+    size = std::min(size, (max_fds_ + bits - 1) / bits * bits);
+    fd_.resize(size, nullptr);
+    open_fds_.resize(size / bits, 0);
+    close_on_exec_.resize(size / bits, 0);
+    full_fds_bits_.resize((size / bits + bits - 1) / bits, 0);
+  }
+
+  // find_next_fd(): the first clear bit from `start`, skipping full words
+  // through full_fds_bits as the kernel does.
+  std::size_t find_next_fd(std::size_t start) const noexcept {
+    std::size_t word = start / bits;
+    if (word < open_fds_.size()) {
+      const std::uint64_t free_here = ~open_fds_[word] & (~std::uint64_t{0} << (start % bits));
+      if (free_here != 0) return word * bits + static_cast<std::size_t>(std::countr_zero(free_here));
+    }
+    for (++word; word < open_fds_.size();) {
+      const std::size_t summary = word / bits;
+      const std::uint64_t not_full = ~full_fds_bits_[summary] & (~std::uint64_t{0} << (word % bits));
+      if (not_full == 0) {
+        word = (summary + 1) * bits;
+        continue;
+      }
+      word = summary * bits + static_cast<std::size_t>(std::countr_zero(not_full));
+      if (word >= open_fds_.size()) break;
+      return word * bits + static_cast<std::size_t>(std::countr_zero(~open_fds_[word]));
+    }
+    return open_fds_.size() * bits;
+  }
+
+  // alloc_fd(): reserves the lowest free number >= start, or -EMFILE.
+  int alloc_fd(std::size_t start, int flags) {
+    std::size_t fd = find_next_fd(std::max(start, next_fd_));
+    if (fd >= max_fds_) return -EMFILE;
+    expand(fd + 1);
+    if (start <= next_fd_) next_fd_ = fd + 1;
+    mark_locked(fd, flags);
+    return static_cast<int>(fd);
+  }
+
+  int reserve_from(std::size_t start, int flags) {
+    std::lock_guard guard(lock_);
+    return alloc_fd(start, flags);
+  }
+
+  int dup_from(int oldfd, std::size_t start, int flags) {
+    std::lock_guard guard(lock_);
+    any_file* file = lookup_locked(oldfd);
+    if (file == nullptr) return -EBADF;
+    const int fd = alloc_fd(start, flags);
+    if (fd < 0) return fd;
+    file->get();
+    fd_[static_cast<std::size_t>(fd)] = file;
+    return fd;
+  }
+
+  // __set_open_fd() and the close-on-exec bit: the number is in use.
+  void mark_locked(std::size_t n, int flags) {
+    open_fds_[n / bits] |= std::uint64_t{1} << (n % bits);
+    if (open_fds_[n / bits] == ~std::uint64_t{0})
+      full_fds_bits_[n / bits / bits] |= std::uint64_t{1} << (n / bits % bits);
+    const std::uint64_t cloexec = std::uint64_t{1} << (n % bits);
+    close_on_exec_[n / bits] =
+        (flags & O_CLOEXEC) != 0 ? close_on_exec_[n / bits] | cloexec : close_on_exec_[n / bits] & ~cloexec;
+    ++open_count_;
+  }
+
+  // __put_unused_fd(): the number is free again.
+  void clear_locked(int fd) {
+    const auto n = static_cast<std::size_t>(fd);
+    open_fds_[n / bits] &= ~(std::uint64_t{1} << (n % bits));
+    full_fds_bits_[n / bits / bits] &= ~(std::uint64_t{1} << (n / bits % bits));
+    close_on_exec_[n / bits] &= ~(std::uint64_t{1} << (n % bits));
+    if (n < next_fd_) next_fd_ = n;
+    --open_count_;
+  }
+
+  // The table's reference leaves with the returned pointer.
+  any_file* remove_locked(int fd) {
+    any_file* file = std::exchange(fd_[static_cast<std::size_t>(fd)], nullptr);
+    clear_locked(fd);
+    return file;
+  }
+
+  bool reserved_locked(std::size_t n) const noexcept { return test_bit(open_fds_, n) && fd_[n] == nullptr; }
+
+  // do_dup2(): newfd beyond the limit is EBADF, a number reserved by an
+  // open(2) still in progress EBUSY; what newfd held is put after the table
+  // lock is dropped.
+  int do_dup2(int oldfd, int newfd, int flags) {
+    if (newfd < 0 || static_cast<std::size_t>(newfd) >= max_fds_) return -EBADF;
+    file_ref displaced;
+    {
+      std::lock_guard guard(lock_);
+      any_file* file = lookup_locked(oldfd);
+      if (file == nullptr) return -EBADF;
+      const auto n = static_cast<std::size_t>(newfd);
+      expand(n + 1);
+      if (reserved_locked(n)) return -EBUSY;
+      if (fd_[n] != nullptr) displaced = file_ref{remove_locked(newfd)};
+      file->get();
+      mark_locked(n, flags);
+      fd_[n] = file;
+    }
+    displaced.reset();
+    return newfd;
+  }
+
+  mutable detail::spinlock lock_;  // files->file_lock, a spinlock in the kernel too
+  std::vector<any_file*> fd_;
+  std::vector<std::uint64_t> open_fds_;
+  std::vector<std::uint64_t> close_on_exec_;
+  std::vector<std::uint64_t> full_fds_bits_;
+  std::size_t next_fd_ = 0;
+  std::size_t open_count_ = 0;
+  std::size_t max_fds_;
+};
+
+}  // namespace kvfs

@@ -1,0 +1,23 @@
+// kvfs/kernel/stat_calls.hpp - the system calls of fs/stat.c: fstat.
+#pragma once
+
+#include <kvfs/any_file.hpp>
+#include <kvfs/detail/vfs.hpp>
+#include <kvfs/kernel/detail/fdget.hpp>
+
+#include <sys/stat.h>
+
+namespace kvfs {
+
+/// An inode's attributes through the table, for `Process` (CRTP).
+template <class Process>
+class stat_calls {
+ public:
+  /// fstat(2): vfs_fstat() → ->getattr.
+  long fstat(int fd, struct ::stat& st) {
+    return detail::with_file(static_cast<Process&>(*this).files(), fd, "fstat",
+                             [&](any_file& f) { return detail::vfs_fstat(f, *f.f_op, st); });
+  }
+};
+
+}  // namespace kvfs

@@ -1,0 +1,213 @@
+// kvfs/net/proto_ops.hpp - struct proto_ops: what a socket's protocol
+// provides (inet_stream_ops, unix_stream_ops), as a concept for the static
+// path and as a run-time table (sock->ops) for the descriptor table.
+#pragma once
+
+#include <kvfs/trace.hpp>
+
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <cerrno>
+#include <concepts>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+namespace kvfs {
+
+/// A protocol's operations (the kernel's struct proto_ops, e.g.
+/// inet_stream_ops → tcp_sendmsg): what sockfs forwards to.
+///
+///   P::name                                   "tcp"
+///   P::sock_type                              the protocol's socket object
+///   P::sendmsg(sock, span<const iovec>, int msg_flags, trace) -> ssize_t
+///   P::recvmsg(sock, span<const iovec>, int msg_flags, trace) -> ssize_t
+///   P::shutdown(sock, int how) -> int
+///   P::release(sock) -> int
+///   P::native_handle(const sock) -> int
+///
+/// and, optionally (a protocol without them answers EOPNOTSUPP, as the
+/// kernel's sock_no_bind and friends do):
+///
+///   P::bind(sock, const sockaddr*, socklen_t) -> int
+///   P::connect(sock, const sockaddr*, socklen_t) -> int
+///   P::listen(sock, int backlog) -> int
+///   P::accept(sock, int flags, sock_type& accepted) -> int
+///   P::getname(const sock, sockaddr*, socklen_t*) -> int
+template <class P>
+concept proto_ops = requires(typename P::sock_type& sock, const typename P::sock_type& csock,
+                             std::span<const ::iovec> iov, int flags, no_trace& trace) {
+  {std::string_view(P::name)};
+  { P::sendmsg(sock, iov, flags, trace) } -> std::same_as<ssize_t>;
+  { P::recvmsg(sock, iov, flags, trace) } -> std::same_as<ssize_t>;
+  { P::shutdown(sock, flags) } -> std::same_as<int>;
+  { P::release(sock) } -> std::same_as<int>;
+  { P::native_handle(csock) } -> std::convertible_to<int>;
+};
+
+/// Whether a protocol can bind, connect, listen and accept (the optional
+/// members of proto_ops).
+template <class P>
+concept connecting_proto_ops = proto_ops<P> &&
+    requires(typename P::sock_type& sock, const typename P::sock_type& csock, const ::sockaddr* addr, ::sockaddr* out,
+             socklen_t len, socklen_t* out_len, int n) {
+  { P::bind(sock, addr, len) } -> std::same_as<int>;
+  { P::connect(sock, addr, len) } -> std::same_as<int>;
+  { P::listen(sock, n) } -> std::same_as<int>;
+  { P::accept(sock, n, sock) } -> std::same_as<int>;
+  { P::getname(csock, out, out_len) } -> std::same_as<int>;
+  // an accepted socket shares the listener's executor
+  requires std::constructible_from<typename P::sock_type, decltype(sock.get_executor())>;
+};
+
+/// struct proto_ops as a run-time table, generated from a proto policy:
+/// what a socket's `sock->ops` points to in the descriptor table.
+struct proto_ops_table {
+  std::string_view name;
+  ssize_t (*sendmsg)(void* sk, std::span<const ::iovec>, int flags, ostream_trace& trace);
+  ssize_t (*recvmsg)(void* sk, std::span<const ::iovec>, int flags, ostream_trace& trace);
+  int (*shutdown)(void* sk, int how);
+  int (*release)(void* sk);
+  int (*native_handle)(const void* sk);
+  void (*destroy)(void* sk);  // frees the protocol's socket object
+  int (*bind)(void* sk, const ::sockaddr*, socklen_t) = nullptr;
+  int (*connect)(void* sk, const ::sockaddr*, socklen_t) = nullptr;
+  int (*listen)(void* sk, int backlog) = nullptr;
+  int (*accept)(void* sk, int flags, void** accepted) = nullptr;  // *accepted: a new socket object
+  int (*getname)(const void* sk, ::sockaddr*, socklen_t*) = nullptr;
+};
+
+template <proto_ops Proto>
+constexpr proto_ops_table make_proto_ops() noexcept {
+  using sock = typename Proto::sock_type;
+  proto_ops_table table{
+      Proto::name,
+      [](void* sk, std::span<const ::iovec> iov, int flags, ostream_trace& trace) {
+        return Proto::sendmsg(*static_cast<sock*>(sk), iov, flags, trace);
+      },
+      [](void* sk, std::span<const ::iovec> iov, int flags, ostream_trace& trace) {
+        return Proto::recvmsg(*static_cast<sock*>(sk), iov, flags, trace);
+      },
+      [](void* sk, int how) { return Proto::shutdown(*static_cast<sock*>(sk), how); },
+      [](void* sk) { return Proto::release(*static_cast<sock*>(sk)); },
+      [](const void* sk) { return Proto::native_handle(*static_cast<const sock*>(sk)); },
+      [](void* sk) { delete static_cast<sock*>(sk); },
+  };
+  if constexpr (connecting_proto_ops<Proto>) {
+    table.bind = [](void* sk, const ::sockaddr* addr, socklen_t len) {
+      return Proto::bind(*static_cast<sock*>(sk), addr, len);
+    };
+    table.connect = [](void* sk, const ::sockaddr* addr, socklen_t len) {
+      return Proto::connect(*static_cast<sock*>(sk), addr, len);
+    };
+    table.listen = [](void* sk, int backlog) { return Proto::listen(*static_cast<sock*>(sk), backlog); };
+    table.accept = [](void* sk, int flags, void** accepted) {
+      sock& listener = *static_cast<sock*>(sk);
+      auto fresh = std::make_unique<sock>(listener.get_executor());
+      const int result = Proto::accept(listener, flags, *fresh);
+      if (result == 0) *accepted = fresh.release();
+      return result;
+    };
+    table.getname = [](const void* sk, ::sockaddr* addr, socklen_t* len) {
+      return Proto::getname(*static_cast<const sock*>(sk), addr, len);
+    };
+  }
+  return table;
+}
+
+/// The run-time table of `Proto` (its inet_stream_ops, unix_stream_ops).
+template <proto_ops Proto>
+inline constexpr proto_ops_table proto_ops_of = make_proto_ops<Proto>();
+
+/// A proto policy that dispatches through the socket's own table, as the
+/// kernel's sock->ops does: the protocol is chosen at run time. Every socket
+/// in the descriptor table is a sockfs<any_proto> file, so they all share
+/// one socket_file_ops table, whatever their protocol.
+struct any_proto {
+  static constexpr std::string_view name = "sock->ops";
+
+  /// The protocol's socket object and its table, owned.
+  class sock_type {
+   public:
+    /// Takes over a socket of the protocol `Proto`.
+    template <proto_ops Proto>
+    static sock_type of(typename Proto::sock_type&& sk) {
+      return sock_type(&proto_ops_of<Proto>, new typename Proto::sock_type(std::move(sk)));
+    }
+    sock_type(sock_type&& other) noexcept : ops_(other.ops_), sk_(std::exchange(other.sk_, nullptr)) {}
+    sock_type& operator=(sock_type&& other) noexcept {
+      if (this != &other) {
+        reset();
+        ops_ = other.ops_;
+        sk_ = std::exchange(other.sk_, nullptr);
+      }
+      return *this;
+    }
+    ~sock_type() { reset(); }
+
+    const proto_ops_table& ops() const noexcept { return *ops_; }
+    void* sk() const noexcept { return sk_; }
+
+    /// Adopts a socket object that `ops` describes.
+    sock_type(const proto_ops_table* ops, void* sk) noexcept : ops_(ops), sk_(sk) {}
+
+   private:
+    void reset() noexcept {
+      if (sk_ != nullptr) ops_->destroy(std::exchange(sk_, nullptr));
+    }
+    const proto_ops_table* ops_;
+    void* sk_;
+  };
+
+  template <class Trace>
+  static ssize_t sendmsg(sock_type& sock, std::span<const ::iovec> iov, int flags, Trace& trace) {
+    trace.step(sock.ops().name, ": sendmsg");
+    return sock.ops().sendmsg(sock.sk(), iov, flags, runtime_trace(trace));
+  }
+  template <class Trace>
+  static ssize_t recvmsg(sock_type& sock, std::span<const ::iovec> iov, int flags, Trace& trace) {
+    trace.step(sock.ops().name, ": recvmsg");
+    return sock.ops().recvmsg(sock.sk(), iov, flags, runtime_trace(trace));
+  }
+  static int shutdown(sock_type& sock, int how) { return sock.ops().shutdown(sock.sk(), how); }
+  static int release(sock_type& sock) { return sock.ops().release(sock.sk()); }
+  static int native_handle(const sock_type& sock) noexcept { return sock.ops().native_handle(sock.sk()); }
+
+  static int bind(sock_type& sock, const ::sockaddr* addr, socklen_t len) {
+    return sock.ops().bind != nullptr ? sock.ops().bind(sock.sk(), addr, len) : -EOPNOTSUPP;
+  }
+  static int connect(sock_type& sock, const ::sockaddr* addr, socklen_t len) {
+    return sock.ops().connect != nullptr ? sock.ops().connect(sock.sk(), addr, len) : -EOPNOTSUPP;
+  }
+  static int listen(sock_type& sock, int backlog) {
+    return sock.ops().listen != nullptr ? sock.ops().listen(sock.sk(), backlog) : -EOPNOTSUPP;
+  }
+  static int getname(const sock_type& sock, ::sockaddr* addr, socklen_t* len) {
+    return sock.ops().getname != nullptr ? sock.ops().getname(sock.sk(), addr, len) : -EOPNOTSUPP;
+  }
+  /// The accepted socket shares the listener's protocol table.
+  static int accept(sock_type& sock, int flags, std::optional<sock_type>& accepted) {
+    if (sock.ops().accept == nullptr) return -EOPNOTSUPP;
+    void* fresh = nullptr;
+    const int result = sock.ops().accept(sock.sk(), flags, &fresh);
+    if (result == 0) accepted.emplace(&sock.ops(), fresh);
+    return result;
+  }
+
+ private:
+  template <class Trace>
+  static ostream_trace& runtime_trace(Trace& trace) noexcept {
+    if constexpr (std::is_same_v<Trace, ostream_trace>) {
+      return trace;
+    } else {
+      static ostream_trace off;  // no stream: every member returns at once
+      return off;
+    }
+  }
+};
+
+}  // namespace kvfs

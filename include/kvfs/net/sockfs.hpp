@@ -1,0 +1,164 @@
+// kvfs/net/sockfs.hpp - the socket file system: a socket dressed as a file.
+//
+// As in net/socket.c, every socket's file has the same operations table,
+// socket_file_ops, whatever its protocol; the table forwards reads and writes
+// to the protocol's proto_ops (sendmsg/recvmsg). Here the protocol is a
+// template parameter, so a descriptor<sockfs<tcp>> reaches tcp's sendmsg
+// through socket_file_ops with no indirect call. This header is
+// protocol-neutral and includes neither Asio nor the process model;
+// <kvfs/net/inet.hpp> brings the TCP protocol, <kvfs/net/unix.hpp> Unix
+// stream sockets.
+#pragma once
+
+#include <kvfs/descriptor.hpp>
+#include <kvfs/detail/syscall.hpp>
+#include <kvfs/detail/vfs.hpp>
+#include <kvfs/file_system.hpp>
+#include <kvfs/io.hpp>
+#include <kvfs/name.hpp>
+#include <kvfs/net/proto_ops.hpp>
+#include <kvfs/trace.hpp>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <cerrno>
+#include <concepts>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+namespace kvfs {
+
+/// struct socket: what a socket file's private_data holds.
+template <proto_ops Proto>
+struct socket {
+  typename Proto::sock_type sk;
+
+  int native_handle() const noexcept { return Proto::native_handle(sk); }
+};
+
+// sock_sendmsg(): the socket layer's entry to the protocol's ->sendmsg.
+template <proto_ops Proto, class Trace>
+ssize_t sock_sendmsg(socket<Proto>& sock, std::span<const ::iovec> iov, int flags, Trace& trace) {
+  trace.step("sock_sendmsg");
+  trace.step(Proto::name, ": sendmsg");
+  return Proto::sendmsg(sock.sk, iov, flags | MSG_NOSIGNAL, trace);
+}
+
+// sock_recvmsg(): the socket layer's entry to the protocol's ->recvmsg.
+template <proto_ops Proto, class Trace>
+ssize_t sock_recvmsg(socket<Proto>& sock, std::span<const ::iovec> iov, int flags, Trace& trace) {
+  trace.step("sock_recvmsg");
+  trace.step(Proto::name, ": recvmsg");
+  return Proto::recvmsg(sock.sk, iov, flags, trace);
+}
+
+/// socket_file_ops: read_iter, write_iter, poll and release (O_NONBLOCK
+/// lives in f_flags and becomes MSG_DONTWAIT, as in sock_write_iter), and no llseek,
+/// read, write or fsync, as in net/socket.c.
+template <proto_ops Proto>
+struct socket_file_ops {
+  static constexpr std::string_view name = "socket_file_ops";
+
+  // sock_read_iter(): a zero-length read returns 0 at once.
+  static ssize_t read_iter(auto& file, std::span<const ::iovec> iov) {
+    if (detail::iov_length(iov) == 0) return 0;
+    return sock_recvmsg(file.private_data, iov, msg_flags(file), file.trace);
+  }
+
+  // sock_write_iter()
+  static ssize_t write_iter(auto& file, std::span<const ::iovec> iov) {
+    return sock_sendmsg(file.private_data, iov, msg_flags(file), file.trace);
+  }
+
+  // sock_poll(): what the socket is ready for, now.
+  static short poll(auto& file) noexcept {
+    return detail::poll_now(file.private_data.native_handle(), POLLIN | POLLOUT | POLLRDHUP);
+  }
+
+  // sock_poll_wait(): the host socket is the wait queue.
+  static int poll_wait(auto& file) noexcept { return file.private_data.native_handle(); }
+
+  // The host socket carries the data: copy may sendfile or splice to it.
+  static int host_fd(auto& file) noexcept { return file.private_data.native_handle(); }
+
+  // The inode: S_IFSOCK, as sock_alloc() makes it.
+  static int getattr(auto& file, struct ::stat& st) noexcept {
+    return ::fstat(file.private_data.native_handle(), &st) < 0 ? -errno : 0;
+  }
+
+  // sock_close() → __sock_release() → the protocol's ->release.
+  static int release(auto& file) {
+    file.trace.step("sock_close");
+    return Proto::release(file.private_data.sk);
+  }
+
+ private:
+  static int msg_flags(const auto& file) noexcept { return (file.f_flags & O_NONBLOCK) != 0 ? MSG_DONTWAIT : 0; }
+};
+
+template <class Proto>
+struct sockfs;
+
+namespace detail {
+// In the descriptor table every socket is a sockfs<any_proto> file: its
+// protocol goes behind sock->ops, so all sockets share one socket_file_ops.
+template <class Proto>
+struct sock_erasure {
+  using erased = sockfs<any_proto>;
+  static socket<any_proto> erase(socket<Proto>&& sock) {
+    return socket<any_proto>{any_proto::sock_type::of<Proto>(std::move(sock.sk))};
+  }
+};
+template <>
+struct sock_erasure<any_proto> {};
+}  // namespace detail
+
+/// The socket file system, bound at compile time to one protocol.
+// Checked inside rather than in the template head, so a protocol can name
+// sockfs<itself> while it is still being defined (kvfs::tcp does).
+template <class Proto>
+struct sockfs : detail::sock_erasure<Proto> {
+  static_assert(proto_ops<Proto>, "kvfs::sockfs<Proto>: Proto does not provide the proto_ops members");
+  static constexpr auto name = name_c<"sockfs">;
+  static constexpr unsigned fs_flags = FS_PSEUDO;
+  using proto = Proto;
+  using private_data = socket<Proto>;
+  using file_operations = socket_file_ops<Proto>;
+
+  /// sock_from_file(): the socket behind a sockfs file.
+  template <class File>
+  static socket<Proto>& sock_from_file(File& file) noexcept {
+    return file.private_data;
+  }
+
+  // __sys_shutdown_sock() → the protocol's ->shutdown.
+  template <class File>
+  static int shutdown(File& file, int how) {
+    file.trace.step("__sys_shutdown_sock");
+    file.trace.step(Proto::name, ": shutdown");
+    return Proto::shutdown(sock_from_file(file).sk, how);
+  }
+};
+
+/// sock_alloc_file(): wraps a protocol socket in a file of sockfs whose f_op
+/// is socket_file_ops. A socket is always O_RDWR; of `flags` only O_NONBLOCK
+/// counts (the protocol's socket must already be non-blocking to match).
+template <proto_ops Proto, tracer Trace = no_trace>
+descriptor<sockfs<Proto>, Trace> sock_alloc_file(typename Proto::sock_type sk, int flags = 0, Trace trace = {}) {
+  trace.step("sock_alloc_file");
+  trace.step("alloc_file_pseudo(f_op = &", f_op_name<sockfs<Proto>>, ")");
+  trace.step("stream_open");
+  return descriptor<sockfs<Proto>, Trace>(socket<Proto>{std::move(sk)}, O_RDWR | (flags & O_NONBLOCK),
+                                          std::move(trace));
+}
+
+}  // namespace kvfs

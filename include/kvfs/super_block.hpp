@@ -1,0 +1,58 @@
+// kvfs/super_block.hpp - a mounted instance of a file system, and the hook
+// by which a file-system type makes one (the kernel's
+// file_system_type.mount, or init_fs_context + get_tree).
+//
+// A type is mountable by name (process::mount("none", "/mnt", "myfs")) when
+// it declares
+//
+//   static int mount(std::string_view source, int flags, std::shared_ptr<kvfs::super_block>& sb);
+//
+// which sets `sb` and returns 0, or returns -errno (ENOENT, ENOTDIR for a
+// source that is not there ...). The process keeps the super_block in its
+// mount table and asks it for the files under the mount point; it never
+// names the type. A pseudo type (FS_PSEUDO) is never mountable.
+#pragma once
+
+#include <kvfs/any_file.hpp>
+#include <kvfs/file_system.hpp>
+
+#include <sys/types.h>
+
+#include <concepts>
+#include <memory>
+#include <string_view>
+
+namespace kvfs {
+
+/// struct super_block with its root: what the path walk asks, for paths
+/// inside this mount. Each path is absolute within the file system ("/" is
+/// its root). Every member returns 0 or -errno.
+class super_block {
+ public:
+  virtual ~super_block() = default;
+
+  /// do_filp_open() inside this file system: sets `file` to the file at
+  /// `path` opened with the open(2) `flags` (creating it with `mode` under
+  /// O_CREAT). The VFS then gives a device node its driver (chrdev_open).
+  virtual int open(std::string_view path, int flags, mode_t mode, file_ref& file) = 0;
+
+  /// lookup(): the inode at `path` (its mode, number and device number),
+  /// without opening it: how the VFS finds that a path is a device node.
+  virtual int lookup(std::string_view path, struct inode& inode) = 0;
+
+  /// vfs_mkdir(): a new directory at `path`.
+  virtual int mkdir(std::string_view path, mode_t mode) = 0;
+
+  /// Whether `path` is a directory here (a mount point must be): 0,
+  /// -ENOENT or -ENOTDIR.
+  virtual int lookup_dir(std::string_view path) = 0;
+};
+
+/// A file-system type that can be mounted by name.
+template <class Fs>
+concept mountable = file_system_type<Fs> && (fs_flags<Fs>() & FS_PSEUDO) == 0 &&
+    requires(std::string_view source, int flags, std::shared_ptr<super_block>& sb) {
+  { Fs::mount(source, flags, sb) } -> std::same_as<int>;
+};
+
+}  // namespace kvfs
