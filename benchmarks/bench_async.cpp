@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Asynchronous I/O: a 64-byte write and read through one pipe, completed on
 // one io_context, per iteration. Asio's own posix::stream_descriptor is the
 // baseline; kvfs::async_stream over a static descriptor<pipefs> and over a

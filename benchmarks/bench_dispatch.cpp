@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Dispatch cost: kvfs beside the raw baseline, in one run. Report ratios to
 // the baseline of the same group, never a time alone (shared machines).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Real I/O: TCP on loopback (64 B and 64 KiB messages) and a file copied to a
 // TCP peer, kvfs beside the raw calls in the same run.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The descriptor table at scale: with N numbers open (1e3 to 1e6), the time
 // of dup + close and of a write through the table, and the table's bytes
 // per open number. Within 1.5x from 1e3 to 1e6 is the target.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // N calls by one path, for valgrind's callgrind to count instructions:
 // scripts/bench runs it at two N and divides, so what the program does once
 // cancels out.

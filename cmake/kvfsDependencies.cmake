@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # kvfs's dependencies, all from Debian's packages: Boost (for Hana; header
 # only), standalone Asio (header only, with no CMake package of its own) and
 # the platform's threads.

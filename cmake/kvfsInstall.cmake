@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # cmake --install: the headers, and a package that find_package(kvfs) finds.
 include(CMakePackageConfigHelpers)
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A coroutine echo server whose connections are sockfs descriptors.
 //
 // Each accepted socket goes through sock_alloc_file(), so a connection is a

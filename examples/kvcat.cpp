@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvcat: copies one address to another through kvfs's descriptor table,
 // like `socat -u`, or both ways at once with -b, like socat's default. Each
 // address becomes a number of a kvfs::process (open, socket + connect,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A small "process" in the kernel's dynamic model: it opens a regular file, a
 // TCP socket, a pipe, /dev/null and a file in an in-memory mount, dups one,
 // writes to each through the same generic function, and prints its

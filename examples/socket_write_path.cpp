@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The flagship example: why write(fd, buf, n) on a socket sends TCP traffic.
 //
 // It plays the kernel's story on loopback, in one program:

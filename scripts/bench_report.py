@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSL-1.0
 """Turns scripts/bench's measurements into docs/performance.md: each kvfs
 figure as a ratio to the raw baseline measured in the same run, against the
 target the project set for it."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # Compile-fail tests: each source must fail to compile with kvfs's own
 # diagnostic (the regular expression), and must compile when KVFS_CONTROL is
 # defined, which proves the file fails for that reason and no other.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The two systems every conformance scenario runs on: the real kernel
 // (raw system calls) and kvfs's process. Both answer kernel-style: a
 // count, offset or number, or -errno.

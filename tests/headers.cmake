@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # Every public header compiles on its own: one generated source per header
 # that includes only that header, built warning-free with the project's flags.
 file(GLOB_RECURSE KVFS_PUBLIC_HEADERS RELATIVE "${PROJECT_SOURCE_DIR}/include"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # kvcat end to end, on real files, pipes and loopback sockets: contents
 # byte-exact, the mechanism the kernel really used (strace sees sendfile,
 # splice, copy_file_range), usage errors exit 2 and failed calls exit 1.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # Packaging, tested both ways a consumer uses kvfs: find_package() against a
 # fresh install prefix, and add_subdirectory() of the source tree. Each
 # consumer is configured, built and run by ctest --build-and-test.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # The README's C++ sample is compiled and run, so it cannot rot.
 file(READ "${PROJECT_SOURCE_DIR}/README.md" readme)
 string(REGEX MATCH "```cpp\n(.*)\n```" sample "${readme}")

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Helpers shared by the tests: a temporary directory, a loopback TCP pair,
 // and a check that a test closes every descriptor it opens.
 #pragma once

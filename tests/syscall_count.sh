@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # Counts, with strace, the system calls the kernel saw between the probe's
 # two getppid() markers, and checks them: exactly EXPECTED calls matching
 # WANTED, and no other traced call but those matching ALLOWED (the setup a

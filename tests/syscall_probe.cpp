@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Runs one kind of kvfs call N times between two getppid() markers, so that
 // tests/syscall_count.sh can count, under strace, the system calls the
 // kernel really saw for them.

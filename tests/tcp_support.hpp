@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A connected pair of TCP descriptors on loopback, made the way a server
 // and a client would: listen, connect, accept.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/any_file.hpp - struct file for the descriptor table: an open file
 // whose type is known only at run time, through its f_op pointer.
 //

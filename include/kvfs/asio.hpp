@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/asio.hpp - kvfs and standalone Asio (no kernel counterpart: this is
 // how a user-space program waits, where the kernel has wait queues): every
 // descriptor is an Asio SyncReadStream/SyncWriteStream (stream.hpp), and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/copy.hpp - kvfs::copy(src, dst[, count]): moves bytes between any
 // readable and any writable descriptor with the best mechanism the kernel
 // has for the pair.

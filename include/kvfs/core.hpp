@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/core.hpp - the core: what include/linux/fs.h declares and
 // fs/read_write.c runs, for any file system. A file-system type and its
 // file_operations policy (file_system.hpp), the compile-time registry

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/descriptor.hpp - descriptor<Fs>: an open file whose type is known at
 // compile time. The generic functions written against it (kvfs::read,
 // kvfs::write ...) are in <kvfs/io.hpp>.

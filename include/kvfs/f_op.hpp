@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/f_op.hpp - the operations table generated from a policy at compile
 // time: the kernel's `static const struct file_operations socket_file_ops`.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/file.hpp - struct file: one open file, as the kernel keeps it.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/file_system.hpp - what a file-system type is, and what its
 // file_operations policy can do.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/fs.hpp - the file systems, as the kernel's fs/ directory holds them:
 // posixfs (the host's files, standing for a disk file system such as ext4),
 // ramfs (fs/ramfs), pipefs (fs/pipe.c), the character-device table

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/io.hpp - the generic descriptor API: the concepts a descriptor
 // models and the functions written once against them (kvfs::read,
 // kvfs::write, kvfs::lseek ...), for a descriptor<Fs>, a kvfs::fd number of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/kernel.hpp - the kernel's dynamic model: a process (task_struct)
 // with its descriptor table (fd_table.hpp: fs/file.c's files_struct), its
 // mount namespace (namespace_calls.hpp: fs/namespace.c) and the system

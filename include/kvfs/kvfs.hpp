@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/kvfs.hpp - everything: the core, the file systems, the socket layer,
 // the process model and the Asio integration. Each area has its own
 // umbrella (<kvfs/core.hpp>, <kvfs/fs.hpp>, <kvfs/net.hpp>,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/name.hpp - compile-time names for file-system types.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/net.hpp - the socket layer, as the kernel's net/ directory holds it:
 // sockfs and socket_file_ops (net/socket.c), struct proto_ops
 // (proto_ops.hpp), TCP over Asio (inet.hpp: net/ipv4, net/ipv6), Unix

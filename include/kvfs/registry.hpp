@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/registry.hpp - the compile-time list of registered file-system types.
 //
 // The kernel keeps a run-time list (`file_systems`) that register_filesystem()

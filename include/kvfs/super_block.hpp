@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/super_block.hpp - a mounted instance of a file system, and the hook
 // by which a file-system type makes one (the kernel's
 // file_system_type.mount, or init_fs_context + get_tree).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/trace.hpp - trace policies: the path a call takes, in the kernel's names.
 //
 // A trace policy is a member of every kvfs `file` (as ftrace's function graph

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/version.hpp - the library's version.
 #pragma once
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # Sourced by scripts/demo and scripts/test: installs the Debian packages kvfs
 # needs that are missing (apt-get update once, then install only those).
 # Not root: prints the exact command to run and stops.

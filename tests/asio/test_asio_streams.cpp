@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Descriptors as Asio streams: asio::read, asio::write and read_until work
 // on sockets and regular files alike.
 #include <kvfs/asio.hpp>

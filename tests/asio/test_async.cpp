@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Descriptors as Asio asynchronous streams: every completion-token kind, on
 // sockets, pipes, regular files, ramfs and chrdev files, through a static
 // descriptor and through the descriptor table; cancellation; end of file.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Two types named "posixfs": register_filesystem() refuses the second (EBUSY).
 #include <kvfs/fs/posixfs.hpp>
 #include <kvfs/registry.hpp>

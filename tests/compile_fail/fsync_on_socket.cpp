@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // fsync on a socket: socket_file_ops has no fsync, so vfs_fsync answers EINVAL.
 #include <kvfs/fs/posixfs.hpp>
 #include <kvfs/net/inet.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // lseek on a pipe: pipeanon_fops has no llseek, so the kernel answers ESPIPE.
 #include <kvfs/fs/mem.hpp>
 #include <kvfs/fs/pipefs.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // lseek on a socket: sockets have no llseek, so the kernel answers ESPIPE.
 #include <kvfs/fs/posixfs.hpp>
 #include <kvfs/net/inet.hpp>

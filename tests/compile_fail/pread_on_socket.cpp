@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // pread on a socket: no FMODE_PREAD, so the kernel answers ESPIPE.
 #include <kvfs/fs/posixfs.hpp>
 #include <kvfs/net/inet.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // pwrite on a socket: no FMODE_PWRITE, so the kernel answers ESPIPE.
 #include <kvfs/fs/posixfs.hpp>
 #include <kvfs/net/inet.hpp>

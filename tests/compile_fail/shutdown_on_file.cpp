@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // shutdown on a regular file: sock_from_file() finds no socket, ENOTSOCK.
 #include <kvfs/fs/posixfs.hpp>
 #include <kvfs/net/inet.hpp>

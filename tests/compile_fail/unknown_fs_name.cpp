@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // get_fs_type() of a name nobody registered: the kernel's mount answers ENODEV.
 #include <kvfs/fs/posixfs.hpp>
 #include <kvfs/registry.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A file system whose table has read but neither write nor write_iter:
 // writing to it is the kernel's EINVAL (no FMODE_CAN_WRITE).
 #include <kvfs/io.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The concepts: which capabilities each policy has, what the descriptor
 // concepts say of each descriptor, and the VFS's fallbacks for a user's own
 // file-system type (read_iter through read, write through write_iter).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs::copy between every kind of source and destination: byte-exact,
 // large and small, with the mechanism the kernel offers for the pair.
 #include <kvfs/fs/mem.hpp>

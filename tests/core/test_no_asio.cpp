@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Code that uses only regular files pays nothing for Asio: these headers
 // must not include any of it.
 #include <kvfs/io.hpp>

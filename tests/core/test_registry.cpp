@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The compile-time registry: register_filesystem, get_fs_type by a
 // compile-time and a run-time name, and the /proc/filesystems listing.
 #include <kvfs/fs/pipefs.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The trace policy: off, it costs no space; on, it prints the path each
 // call takes, in the kernel's names.
 #include <kvfs/fs/posixfs.hpp>

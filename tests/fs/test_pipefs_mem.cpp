@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // pipefs and the memory devices through the static descriptor.
 #include <kvfs/fs/mem.hpp>
 #include <kvfs/fs/pipefs.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // posixfs on real files in a temporary directory. Where a scenario comes
 // from conformance.md, the raw system calls run beside kvfs and must agree.
 #include <kvfs/fs/posixfs.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // ramfs on its own (descriptor<ramfs>), and mounted through the process's
 // mount table next to the host's files.
 #include <kvfs/kernel.hpp>

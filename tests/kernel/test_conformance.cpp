@@ -1,4 +1,5 @@
-// The conformance scenarios of docs (shared/design/conformance.md): each
+// SPDX-License-Identifier: BSL-1.0
+// The conformance scenarios of docs/conformance.md: each
 // runs once on the real kernel and once through kvfs's process, and what
 // they observe (results or errno, contents, offsets) must be equal.
 #include <catch2/catch.hpp>
@@ -679,4 +680,85 @@ TEST_CASE("bad numbers, flags and offsets get the kernel's errno and change noth
     sys.close(p[0]);
     sys.close(p[1]);
   });
+}
+
+TEST_CASE("a full table fails open, accept4 and F_DUPFD before they act; F_DUPFD; non-blocking accept",
+          "[conformance][table][sockfs]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  constexpr long limit = 40;
+  auto scenario = [](auto& sys, const temp_dir& dir, observations& seen) {
+    const int listener = static_cast<int>(sys.socket(AF_INET, SOCK_STREAM, 0));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    auto* any = reinterpret_cast<::sockaddr*>(&addr);
+    sys.bind(listener, any, len);
+    sys.listen(listener, 4);
+    sys.getsockname(listener, any, &len);
+    seen("F_SETFL O_NONBLOCK on a listener", sys.fcntl(listener, F_SETFL, O_NONBLOCK));
+    seen("accept4, non-blocking, nothing pending", sys.accept4(listener, 0));
+
+    const int file = static_cast<int>(sys.open(dir / "a", O_RDWR | O_CREAT, 0644));
+    const long from10 = sys.fcntl(file, F_DUPFD, 30);
+    seen.fact("F_DUPFD 30 gives 30 or more", from10 >= 30);
+    const long cloexec = sys.fcntl(file, F_DUPFD_CLOEXEC, from10);
+    seen.fact("F_DUPFD_CLOEXEC from that number gives the next", cloexec == from10 + 1);
+    seen("F_GETFD of it", sys.fcntl(static_cast<int>(cloexec), F_GETFD));
+    seen("F_GETFD of the F_DUPFD one", sys.fcntl(static_cast<int>(from10), F_GETFD));
+    seen("F_DUPFD -1", sys.fcntl(file, F_DUPFD, -1));
+    seen("F_DUPFD at the limit", sys.fcntl(file, F_DUPFD, limit));
+    seen("F_DUPFD of a bad fd", sys.fcntl(1000, F_DUPFD, 0));
+    seen("dup2 onto a number past the limit", sys.dup2(file, static_cast<int>(limit)));
+    sys.close(static_cast<int>(from10));
+    sys.close(static_cast<int>(cloexec));
+
+    const int client = static_cast<int>(sys.socket(AF_INET, SOCK_STREAM, 0));
+    seen("connect", sys.connect(client, any, len));
+    ::usleep(2000);
+    std::vector<long> dups;
+    long last = 0;
+    while ((last = sys.dup(file)) >= 0) dups.push_back(last);
+    seen("dup, full", last);
+    seen("open O_CREAT, full", sys.open(dir / "new", O_RDWR | O_CREAT, 0644));
+    seen.fact("the file was created", std::filesystem::exists(dir / "new"));
+    seen("F_DUPFD, full", sys.fcntl(file, F_DUPFD, 0));
+    seen("socket, full", sys.socket(AF_INET, SOCK_STREAM, 0));
+    seen("accept4, full", sys.accept4(listener, 0));
+    seen("accept4 on a file, full", sys.accept4(file, 0));
+    seen("accept4 on a bad fd, full", sys.accept4(1000, 0));
+    sys.close(static_cast<int>(dups.back()));
+    dups.pop_back();
+    const long server = sys.accept4(listener, 0);
+    seen.fact("the queued connection is still there after a close", server >= 0);
+    seen("write", sys.write(client, bytes("kept")));
+    std::array<std::byte, 4> buf{};
+    seen("read", sys.read(static_cast<int>(server), buf));
+    for (long fd : dups) sys.close(static_cast<int>(fd));
+    for (int fd : {listener, file, client, static_cast<int>(server)}) sys.close(fd);
+  };
+
+  temp_dir linux_dir, kvfs_dir, ramfs_dir;
+  observations on_linux, on_kvfs, on_ramfs;
+  {
+    rlimit previous{};
+    ::getrlimit(RLIMIT_NOFILE, &previous);
+    rlimit lowered = previous;
+    lowered.rlim_cur = limit;
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &lowered) == 0);
+    real_kernel linux_sys;
+    scenario(linux_sys, linux_dir, on_linux);
+    ::setrlimit(RLIMIT_NOFILE, &previous);
+  }
+  {
+    kvfs_kernel kvfs_sys(limit);
+    scenario(kvfs_sys, kvfs_dir, on_kvfs);
+  }
+  {
+    kvfs_kernel ramfs_sys(limit);
+    REQUIRE(ramfs_sys.proc.mount("none", ramfs_dir.path(), "ramfs") == 0);
+    scenario(ramfs_sys, ramfs_dir, on_ramfs);
+  }
+  CHECK(on_kvfs.lines() == on_linux.lines());
+  CHECK(on_ramfs.lines() == on_linux.lines());
 }

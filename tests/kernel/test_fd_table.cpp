@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The descriptor table: lowest free numbers, the limit, reference counting
 // (release exactly once, after the last user), close during a blocked read,
 // and many threads at once (run under ThreadSanitizer too).
@@ -81,6 +82,25 @@ TEST_CASE("the limit: EMFILE for new numbers, EBADF for dup2 beyond it", "[table
   CHECK(releases == 1);  // the file that found no number was released at once
   proc.close(1);
   CHECK(proc.dup(2) == 1);
+}
+
+TEST_CASE("a reserved number: empty until installed, EBUSY for dup2, free again when put back", "[table]") {
+  kvfs::process proc(4);
+  std::atomic<int> releases{0};
+  CHECK(install_counted(proc, releases) == 0);
+  const int reserved = proc.files().get_unused_fd_flags(O_CLOEXEC);  // as open(2) does first
+  CHECK(reserved == 1);
+  CHECK(proc.read(reserved, {}) == -EBADF);  // fdget finds nothing yet
+  CHECK(proc.close(reserved) == -EBADF);
+  CHECK(proc.dup2(0, reserved) == -EBUSY);  // do_dup2(): an open in progress owns it
+  CHECK(proc.dup(0) == 2);                 // the next free number
+  proc.files().put_unused_fd(reserved);
+  CHECK(proc.dup(0) == 1);
+  const int second = proc.files().get_unused_fd_flags(O_CLOEXEC);
+  CHECK(second == 3);
+  proc.files().put_unused_fd(second);
+  for (int fd : {0, 1, 2}) proc.close(fd);
+  CHECK(releases == 1);
 }
 
 TEST_CASE("release runs exactly once, after the last reference", "[table]") {

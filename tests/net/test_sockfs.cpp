@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // sockfs over TCP on loopback: the bytes arrive in order, end of stream is
 // a read of 0, a gone peer is EPIPE or ECONNRESET and never a SIGPIPE.
 #include <kvfs/net/unix.hpp>

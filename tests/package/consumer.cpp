@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A program outside the kvfs tree: it reaches kvfs only through its CMake
 // package, writes through a descriptor and prints the registry.
 #include <kvfs/kvfs.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/asio/async_stream.hpp - any kvfs descriptor as an Asio AsyncReadStream and
 // AsyncWriteStream: co_await a write to a socket, a pipe, a file or a
 // number of the descriptor table, through the same VFS path as write(2).

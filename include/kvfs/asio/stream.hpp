@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/asio/stream.hpp - kvfs descriptors as Asio's synchronous streams,
 // and the translation between Asio's errors and the kernel's.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/detail/buffer_sequence.hpp - Asio-style buffer sequences as iovecs,
 // without including Asio: a buffer is anything whose data() is exactly
 // `void*` or `const void*` (asio::mutable_buffer, asio::const_buffer); a

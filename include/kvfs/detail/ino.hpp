@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/detail/ino.hpp - inode numbers for inodes that exist only in kvfs.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/detail/spinlock.hpp - the kernel's spinlock_t, in user space: for
 // critical sections of a few instructions (the descriptor table's
 // file_lock), where a mutex's system-call-ready path costs more than the

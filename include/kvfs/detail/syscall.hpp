@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/detail/syscall.hpp - calling the host kernel the way kvfs's policies do.
 #pragma once
 

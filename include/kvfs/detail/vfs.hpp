@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/detail/vfs.hpp - the VFS between a system call and a file's
 // operations table: the kernel's checks, in the kernel's order, then the
 // table member it picks (fs/read_write.c).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/fs/char_dev.hpp - character devices: a driver is a file-system type
 // with a device number, and the device table (fs/char_dev.c's cdev_map)
 // that chrdev_open() searches when a device node is opened.

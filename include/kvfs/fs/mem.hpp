@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/fs/mem.hpp - the memory character devices /dev/null, /dev/zero and
 // /dev/full, in user space, as drivers/char/mem.c implements them.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/fs/pipefs.hpp - pipes: pipefs over the host's pipe(2).
 //
 // As fs/pipe.c's pipeanon_fops: read, write, poll and release, and no

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/fs/posixfs.hpp - regular files over POSIX I/O.
 //
 // posixfs stands for a disk file system such as ext4: its files are the host

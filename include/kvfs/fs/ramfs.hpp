@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/fs/ramfs.hpp - an in-memory file system: regular files and directories
 // that live in the process, with the semantics of posixfs's regular files
 // (offsets, holes that read as zeros, O_APPEND, O_TRUNC, O_EXCL).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/kernel/fd.hpp - kvfs::fd: a descriptor number of a process, as a
 // handle the generic descriptor functions (<kvfs/io.hpp>) work on.
 #pragma once

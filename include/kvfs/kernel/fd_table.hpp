@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/kernel/fd_table.hpp - the descriptor table: integers to open files
 // (the kernel's struct files_struct and struct fdtable, fs/file.c).
 //

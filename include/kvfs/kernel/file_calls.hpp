@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/kernel/file_calls.hpp - the descriptor-table system calls of
 // fs/file.c and fs/fcntl.c: fd_install, close, dup, dup2, dup3, fcntl.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/kernel/filesystems.hpp - the run-time list of file-system types a
 // process knows (fs/filesystems.c: the file_systems list, get_fs_type(),
 // /proc/filesystems), made from a compile-time registry. Each entry carries

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/kernel/namespace_calls.hpp - the mount namespace of fs/namespace.c:
 // the mount table, lookup_mnt() for the path walk, and mount(2),
 // umount(2) and /proc/mounts.

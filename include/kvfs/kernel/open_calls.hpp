@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/kernel/open_calls.hpp - open(2) and mkdir(2), as fs/open.c and
 // fs/namei.c run them: reserve a number, walk the path to its mount, let
 // the file system open the file, give a device node its driver

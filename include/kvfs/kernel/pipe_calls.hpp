@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/kernel/pipe_calls.hpp - pipe2(2), as fs/pipe.c's do_pipe2(): the
 // pipe's two files first, then a number for each.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/kernel/process.hpp - the kernel's dynamic model: a process with a
 // descriptor table, a mount namespace, socket families and devices, and
 // the system calls on them.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/kernel/read_write_calls.hpp - the system calls of fs/read_write.c:
 // read, write, readv, writev, pread64, pwrite64, lseek and sendfile.
 #pragma once

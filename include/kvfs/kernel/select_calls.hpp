@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/kernel/select_calls.hpp - the readiness calls of fs/select.c: poll
 // of one descriptor, and where an asynchronous wait on it sleeps.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/kernel/socket_calls.hpp - the socket system calls of net/socket.c:
 // socket, bind, connect, listen, accept4, getsockname, setsockopt, send,
 // recv and shutdown, on the process's descriptor table, and the socket

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/kernel/stat_calls.hpp - the system calls of fs/stat.c: fstat.
 #pragma once
 

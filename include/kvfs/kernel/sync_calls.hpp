@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/kernel/sync_calls.hpp - the system calls of fs/sync.c: fsync.
 #pragma once
 

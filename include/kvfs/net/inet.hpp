@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/net/inet.hpp - sockfs over TCP (net/ipv4, net/ipv6), backed by
 // standalone Asio.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/net/net_init.hpp - the socket families of a process: inet_init() and
 // af_unix_init() register TCP (AF_INET, AF_INET6) and Unix-domain stream
 // sockets (AF_UNIX), so process::socket() can make them.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/net/proto_ops.hpp - struct proto_ops: what a socket's protocol
 // provides (inet_stream_ops, unix_stream_ops), as a concept for the static
 // path and as a run-time table (sock->ops) for the descriptor table.

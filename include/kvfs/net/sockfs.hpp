@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/net/sockfs.hpp - the socket file system: a socket dressed as a file.
 //
 // As in net/socket.c, every socket's file has the same operations table,

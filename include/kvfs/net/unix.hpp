@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/net/unix.hpp - sockfs over Unix-domain stream sockets (AF_UNIX,
 // SOCK_STREAM; net/unix/af_unix.c), backed by standalone Asio's
 // local::stream_protocol.

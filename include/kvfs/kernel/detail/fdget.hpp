@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/kernel/detail/fdget.hpp - fdget(), then one system call on the
 // file, traced as that call: what every per-descriptor system call shares.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/net/detail/asio_stream_proto.hpp - the proto_ops every Asio
 // stream-socket protocol shares (asio::ip::tcp::socket,
 // asio::local::stream_protocol::socket): sendmsg is Asio's send, with the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // kvfs/net/detail/asio_stream_socket.hpp - what every Asio stream protocol shares: how
 // a connected socket of it becomes a sockfs descriptor (connect, accept,
 // socketpair). kvfs::tcp and kvfs::unix_stream derive from it.
