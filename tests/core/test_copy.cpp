@@ -15,6 +15,7 @@
 #include "support.hpp"
 #include "tcp_support.hpp"
 
+#include <csignal>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -230,4 +231,50 @@ TEST_CASE("the trace policy shows the mechanism kvfs::copy chose", "[copy][trace
     kvfs::close(in);
     kvfs::close(out);
   }
+}
+
+// A peer that goes away mid-copy: every mechanism answers EPIPE or
+// ECONNRESET, and the process, with SIGPIPE at its default disposition
+// (which would kill it), lives on.
+TEST_CASE("copy to a vanished peer: an error, never a SIGPIPE, on every path", "[copy][sigpipe]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  const auto previous = std::signal(SIGPIPE, SIG_DFL);
+  temp_dir dir;
+  const std::string data = pattern(8 << 20);
+  auto vanished = [](std::error_code ec) {
+    return ec == std::errc::broken_pipe || ec == std::errc::connection_reset;
+  };
+
+  SECTION("sendfile: file to a TCP socket whose peer closed") {
+    kvfs_test::tcp_pair pair;
+    kvfs::close(pair.server);
+    auto in = file_with(dir, "in", data);
+    std::error_code ec;
+    const kvfs::copy_result r = kvfs::copy(in, pair.client, ec);
+    CHECK(r.mechanism == copy_mechanism::sendfile);
+    CHECK(vanished(ec));
+  }
+  SECTION("splice: file to a pipe whose reader closed") {
+    kvfs::pipe_pair ends = kvfs::pipe();
+    kvfs::close(ends.read_end);
+    auto in = file_with(dir, "in", data);
+    std::error_code ec;
+    const kvfs::copy_result r = kvfs::copy(in, ends.write_end, ec);
+    CHECK(r.mechanism == copy_mechanism::splice);
+    CHECK(ec == std::errc::broken_pipe);
+  }
+  SECTION("read/write: ramfs to a TCP socket whose peer closed") {
+    kvfs::ramfs::super_block sb;
+    auto in = sb.open("/in", O_RDWR | O_CREAT, 0644);
+    kvfs::write_all(in, data);
+    kvfs::lseek(in, 0, SEEK_SET);
+    kvfs_test::tcp_pair pair;
+    kvfs::close(pair.server);
+    std::error_code ec;
+    const kvfs::copy_result r = kvfs::copy(in, pair.client, ec);
+    CHECK(r.mechanism == copy_mechanism::read_write);
+    CHECK(vanished(ec));
+  }
+  CHECK_FALSE(kvfs_test::sigpipe_pending());
+  std::signal(SIGPIPE, previous);
 }

@@ -9,10 +9,12 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <array>
 #include <csignal>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -761,4 +763,116 @@ TEST_CASE("a full table fails open, accept4 and F_DUPFD before they act; F_DUPFD
   }
   CHECK(on_kvfs.lines() == on_linux.lines());
   CHECK(on_ramfs.lines() == on_linux.lines());
+}
+
+TEST_CASE("bad lengths and offsets: EINVAL, EFBIG or ENXIO as Linux, never a crash or a huge allocation",
+          "[conformance][table][ramfs]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  constexpr kvfs::loff_t big = kvfs::loff_t{1} << 40;
+  constexpr kvfs::loff_t max = std::numeric_limits<kvfs::loff_t>::max();
+  differential([&](auto& sys, const temp_dir& dir, observations& seen) {
+    seen("open of an empty path", sys.open("", O_RDONLY));
+    seen("mkdir of an empty path", sys.mkdir("", 0755));
+    const int fd = static_cast<int>(sys.open(dir / "f", O_RDWR | O_CREAT, 0644));
+    std::array<char, 100> data{};
+    data.fill('x');
+    const std::array<::iovec, 2> huge{::iovec{data.data(), SIZE_MAX}, ::iovec{data.data(), 100}};
+    seen("writev with a SIZE_MAX segment", sys.writev(fd, huge));
+    seen("readv with a SIZE_MAX segment", sys.readv(fd, huge));
+    const std::array<::iovec, 1> negative{::iovec{data.data(), std::size_t{1} << 63}};
+    seen("writev of 2^63 bytes", sys.writev(fd, negative));
+
+    const auto chunk = std::as_bytes(std::span(data));
+    seen("pwrite at 2^40", sys.pwrite(fd, chunk, big));
+    struct ::stat st {};
+    sys.fstat(fd, st);
+    seen("size after it", st.st_size);
+    seen.fact("stored sparsely (under 1 MiB)", st.st_blocks * 512 < (1 << 20));
+    std::array<std::byte, 100> back{};
+    seen("pread in the hole", sys.pread(fd, back, big / 2));
+    seen.fact("the hole reads as zeros", std::all_of(back.begin(), back.end(), [](std::byte b) { return b == std::byte{0}; }));
+    seen("pread at 2^40", sys.pread(fd, back, big));
+    seen.fact("the data is back", back[99] == std::byte{'x'});
+    seen("pwrite ending past LLONG_MAX", sys.pwrite(fd, chunk, max - 10));
+    seen("pread ending past LLONG_MAX", sys.pread(fd, std::span(back).first(17), max));
+    seen("lseek LLONG_MAX from the end", sys.lseek(fd, max, SEEK_END));
+    seen("lseek to 10", sys.lseek(fd, 10, SEEK_SET));
+    seen("lseek LLONG_MAX from 10", sys.lseek(fd, max, SEEK_CUR));
+    seen("SEEK_DATA -1", sys.lseek(fd, -1, SEEK_DATA));
+    seen("SEEK_HOLE -1", sys.lseek(fd, -1, SEEK_HOLE));
+    // (Seeking to LLONG_MAX itself depends on the file system's s_maxbytes:
+    // tmpfs and ramfs allow it, ext4 does not; fs/test_ramfs_mounts.cpp has it.)
+    sys.close(fd);
+
+    const int appender = static_cast<int>(sys.open(dir / "f", O_WRONLY | O_APPEND));
+    seen("O_APPEND pwrite at LLONG_MAX", sys.pwrite(appender, chunk, max));
+    sys.close(appender);
+
+    const int full = static_cast<int>(sys.open("/dev/full", O_RDONLY));
+    seen("readv of /dev/full with a SIZE_MAX segment", sys.readv(full, huge));
+    sys.close(full);
+    const int zero = static_cast<int>(sys.open("/dev/zero", O_RDWR));
+    seen("writev of 2^63 bytes to /dev/zero", sys.writev(zero, negative));
+    seen("pwrite to /dev/zero ending past LLONG_MAX", sys.pwrite(zero, chunk, max - 10));
+    sys.close(zero);
+    std::array<int, 2> ends{};
+    sys.pipe(ends);
+    const std::array<::iovec, 2> overflow{::iovec{data.data(), SIZE_MAX}, ::iovec{data.data(), 1}};
+    seen("writev to a pipe, total past SSIZE_MAX", sys.writev(ends[1], overflow));
+    sys.close(ends[0]);
+    sys.close(ends[1]);
+  });
+}
+
+TEST_CASE("sendfile: counts, offsets and inputs as do_sendfile checks them", "[conformance][table]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  differential([](auto& sys, const temp_dir& dir, observations& seen) {
+    const int in = static_cast<int>(sys.open(dir / "in", O_RDWR | O_CREAT, 0644));
+    sys.write(in, bytes("0123456789"));
+    const int out = static_cast<int>(sys.open(dir / "out", O_RDWR | O_CREAT, 0644));
+    kvfs::loff_t offset = 4;
+    seen("sendfile past the end, with an offset", sys.sendfile(out, in, &offset, 100));
+    seen("the offset after it", offset);
+    offset = -1;
+    seen("sendfile to a bad fd with offset -1", sys.sendfile(1000, in, &offset, 5));
+    offset = std::numeric_limits<kvfs::loff_t>::max() - 1;
+    seen("sendfile with an offset whose end overflows", sys.sendfile(out, in, &offset, 3));
+    seen("sendfile of SIZE_MAX bytes", sys.sendfile(out, in, nullptr, SIZE_MAX));
+    sys.mkdir(dir / "d", 0755);
+    const int d = static_cast<int>(sys.open(dir / "d", O_RDONLY | O_DIRECTORY));
+    seen("sendfile from a directory", sys.sendfile(out, d, nullptr, 5));
+    std::array<int, 2> ends{};
+    sys.pipe(ends);
+    sys.write(ends[1], bytes("piped"));
+    seen("sendfile from a pipe", sys.sendfile(out, ends[0], nullptr, 5));
+    struct ::stat st {};
+    sys.fstat(out, st);
+    seen("the output holds", st.st_size);
+    for (int fd : {in, out, d, ends[0], ends[1]}) sys.close(fd);
+  });
+}
+
+TEST_CASE("zero-length socket I/O answers with the socket's state", "[conformance][table][sockfs]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  ignore_sigpipe guard;
+  differential([](auto& sys, const temp_dir&, observations& seen) {
+    const std::array<std::byte, 1> none{};
+    std::array<std::byte, 1> buf{};
+    const int tcp = static_cast<int>(sys.socket(AF_INET, SOCK_STREAM, 0));
+    seen("send 0 bytes, unconnected TCP", sys.send(tcp, std::span(none).first(0)));
+    seen("recv 0 bytes, unconnected TCP", sys.recv(tcp, std::span(buf).first(0)));
+    seen("read 0 bytes, unconnected TCP", sys.read(tcp, std::span(buf).first(0)));
+    sys.close(tcp);
+    const int local = static_cast<int>(sys.socket(AF_UNIX, SOCK_STREAM, 0));
+    seen("send 0 bytes, unconnected Unix stream", sys.send(local, std::span(none).first(0)));
+    // (Without MSG_DONTWAIT Linux waits here: unix_stream_recvmsg sleeps.)
+    seen("recv 0 bytes, unconnected Unix stream, MSG_DONTWAIT", sys.recv(local, std::span(buf).first(0), MSG_DONTWAIT));
+    sys.close(local);
+    auto [client, server] = sys.tcp_pair();
+    seen("send 0 bytes, connected", sys.send(static_cast<int>(client), std::span(none).first(0)));
+    // (A blocking one waits for a byte on Linux: tcp_recvmsg's target is 1.)
+    seen("recv 0 bytes, connected, MSG_DONTWAIT", sys.recv(static_cast<int>(server), std::span(buf).first(0), MSG_DONTWAIT));
+    sys.close(static_cast<int>(client));
+    sys.close(static_cast<int>(server));
+  });
 }

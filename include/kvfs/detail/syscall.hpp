@@ -46,7 +46,10 @@ ssize_t without_sigpipe(Write write) noexcept {
   sigset_t previous;
   pthread_sigmask(SIG_BLOCK, &sigpipe_set, &previous);
   const ssize_t result = write();
-  if (result == -EPIPE && !already_pending) {
+  // The signal may come with a partial count too (sendfile and splice
+  // report the bytes moved before the peer went, not the EPIPE): take back
+  // whatever this call raised, whatever it returned.
+  if (!already_pending) {
     const timespec no_wait{};
     while (sigtimedwait(&sigpipe_set, nullptr, &no_wait) < 0 && errno == EINTR) {
     }

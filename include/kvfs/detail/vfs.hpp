@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <climits>
 #include <cstddef>
@@ -36,6 +38,49 @@ inline constexpr int SEEK_MAX = 4;
 inline std::size_t iov_length(std::span<const ::iovec> iov) noexcept {
   return std::accumulate(iov.begin(), iov.end(), std::size_t{0},
                          [](std::size_t total, const ::iovec& segment) { return total + segment.iov_len; });
+}
+
+/// import_iovec(): at most UIO_MAXIOV segments, each no longer than
+/// SSIZE_MAX (EINVAL), and a total clamped to MAX_RW_COUNT by shortening the
+/// segments that pass it, into `out` (which then holds the segments to use).
+/// The total, or -EINVAL.
+inline ssize_t import_iovec(std::span<const ::iovec> iov, std::array<::iovec, UIO_MAXIOV>& storage,
+                            std::span<const ::iovec>& out) noexcept {
+  if (iov.size() > UIO_MAXIOV) return -EINVAL;
+  std::size_t total = 0;
+  bool clamped = false;
+  for (const ::iovec& segment : iov) {
+    if (segment.iov_len > static_cast<std::size_t>(SSIZE_MAX)) return -EINVAL;
+    if (segment.iov_len > MAX_RW_COUNT - total) clamped = true;
+    total += std::min(segment.iov_len, MAX_RW_COUNT - total);
+  }
+  out = iov;
+  if (clamped) {
+    std::size_t left = MAX_RW_COUNT;
+    for (std::size_t i = 0; i < iov.size(); ++i) {
+      storage[i] = {iov[i].iov_base, std::min(iov[i].iov_len, left)};
+      left -= storage[i].iov_len;
+    }
+    out = {storage.data(), iov.size()};
+  }
+  return static_cast<ssize_t>(total);
+}
+
+/// rw_verify_area(): a count negative as ssize_t, a negative position, or
+/// one whose end overflows loff_t is EINVAL. `pos` is null for a stream
+/// (FMODE_STREAM: no position to check).
+inline int rw_verify_area(const loff_t* pos, std::size_t count) noexcept {
+  if (count > static_cast<std::size_t>(SSIZE_MAX)) return -EINVAL;
+  if (pos == nullptr) return 0;
+  loff_t end = 0;
+  if (*pos < 0 || __builtin_add_overflow(*pos, static_cast<loff_t>(count), &end)) return -EINVAL;
+  return 0;
+}
+
+/// The position a read or write at f_pos acts on, for rw_verify_area().
+template <class File>
+const loff_t* file_ppos(const File& file) noexcept {
+  return (file.f_mode & FMODE_STREAM) != 0 ? nullptr : &file.f_pos;
 }
 
 template <class Buffer>
@@ -91,6 +136,7 @@ ssize_t vfs_read(File& file, const Table& f_op, std::span<std::byte> buf) {
   file.trace.step("vfs_read");
   if ((file.f_mode & FMODE_READ) == 0) return -EBADF;
   if (f_op.read == nullptr && f_op.read_iter == nullptr) return -EINVAL;
+  if (const int error = rw_verify_area(file_ppos(file), buf.size()); error < 0) return error;
   return call_read(file, f_op, clamp_rw_count(buf));
 }
 
@@ -100,18 +146,22 @@ ssize_t vfs_write(File& file, const Table& f_op, std::span<const std::byte> buf)
   file.trace.step("vfs_write");
   if ((file.f_mode & FMODE_WRITE) == 0) return -EBADF;
   if (f_op.write == nullptr && f_op.write_iter == nullptr) return -EINVAL;
+  if (const int error = rw_verify_area(file_ppos(file), buf.size()); error < 0) return error;
   return call_write(file, f_op, clamp_rw_count(buf));
 }
 
-// vfs_readv() → do_iter_read(): too many segments is EINVAL; a total of 0
-// returns 0 without calling the table.
+// vfs_readv() → import_iovec() (EINVAL), rw_verify_area(), then a total
+// of 0 returns 0 without calling the table.
 template <class File, class Table>
 ssize_t vfs_readv(File& file, const Table& f_op, std::span<const ::iovec> iov) {
   file.trace.step("vfs_readv");
   if ((file.f_mode & FMODE_READ) == 0) return -EBADF;
   if (f_op.read == nullptr && f_op.read_iter == nullptr) return -EINVAL;
-  if (iov.size() > UIO_MAXIOV) return -EINVAL;
-  if (iov_length(iov) == 0) return 0;
+  std::array<::iovec, UIO_MAXIOV> storage;
+  const ssize_t total = import_iovec(iov, storage, iov);
+  if (total < 0) return total;
+  if (const int error = rw_verify_area(file_ppos(file), static_cast<std::size_t>(total)); error < 0) return error;
+  if (total == 0) return 0;
   if (f_op.read_iter != nullptr) {
     trace_op(file, f_op, ".read_iter");
     return f_op.read_iter(file, iov);
@@ -121,14 +171,17 @@ ssize_t vfs_readv(File& file, const Table& f_op, std::span<const ::iovec> iov) {
   });
 }
 
-// vfs_writev() → do_iter_write(), as vfs_readv().
+// vfs_writev(), as vfs_readv().
 template <class File, class Table>
 ssize_t vfs_writev(File& file, const Table& f_op, std::span<const ::iovec> iov) {
   file.trace.step("vfs_writev");
   if ((file.f_mode & FMODE_WRITE) == 0) return -EBADF;
   if (f_op.write == nullptr && f_op.write_iter == nullptr) return -EINVAL;
-  if (iov.size() > UIO_MAXIOV) return -EINVAL;
-  if (iov_length(iov) == 0) return 0;
+  std::array<::iovec, UIO_MAXIOV> storage;
+  const ssize_t total = import_iovec(iov, storage, iov);
+  if (total < 0) return total;
+  if (const int error = rw_verify_area(file_ppos(file), static_cast<std::size_t>(total)); error < 0) return error;
+  if (total == 0) return 0;
   if (f_op.write_iter != nullptr) {
     trace_op(file, f_op, ".write_iter");
     return f_op.write_iter(file, iov);
@@ -145,6 +198,7 @@ ssize_t vfs_pread(File& file, const Table& f_op, std::span<std::byte> buf, loff_
   file.trace.step("vfs_read");
   if (f_op.pread == nullptr) return -ESPIPE;
   if ((file.f_mode & FMODE_READ) == 0) return -EBADF;
+  if (const int error = rw_verify_area(&pos, buf.size()); error < 0) return error;
   trace_op(file, f_op, ".read(pos)");
   return f_op.pread(file, clamp_rw_count(buf), pos);
 }
@@ -156,6 +210,7 @@ ssize_t vfs_pwrite(File& file, const Table& f_op, std::span<const std::byte> buf
   file.trace.step("vfs_write");
   if (f_op.pwrite == nullptr) return -ESPIPE;
   if ((file.f_mode & FMODE_WRITE) == 0) return -EBADF;
+  if (const int error = rw_verify_area(&pos, buf.size()); error < 0) return error;
   trace_op(file, f_op, ".write(pos)");
   return f_op.pwrite(file, clamp_rw_count(buf), pos);
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSL-1.0
-// kvfs/fs/ramfs.hpp - an in-memory file system: regular files and directories
-// that live in the process, with the semantics of posixfs's regular files
-// (offsets, holes that read as zeros, O_APPEND, O_TRUNC, O_EXCL).
+// kvfs/fs/ramfs.hpp - an in-memory file system (fs/ramfs): regular files
+// and directories that live in the process, with the semantics of tmpfs's
+// regular files (offsets, sparse holes that read as zeros and cost nothing,
+// O_APPEND, O_TRUNC, O_EXCL).
 //
 //   kvfs::ramfs::super_block sb;                  // a mount of its own
 //   sb.mkdir("/notes", 0755);
@@ -15,6 +16,7 @@
 #include <kvfs/detail/spinlock.hpp>
 #include <kvfs/detail/vfs.hpp>
 #include <kvfs/file_system.hpp>
+#include <kvfs/fs/detail/page_cache.hpp>
 #include <kvfs/io.hpp>
 #include <kvfs/name.hpp>
 #include <kvfs/super_block.hpp>
@@ -28,6 +30,7 @@
 #include <cstddef>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -49,7 +52,7 @@ struct ram_inode {
   // The inode lock (the kernel has i_rwsem): a spinlock, because each hold
   // is a memcpy; a waiter yields its core after a short spin.
   mutable detail::spinlock i_rwsem;
-  std::vector<std::byte> data;
+  detail::page_cache pages;  // the file's bytes: i_mapping
   std::map<std::string, std::shared_ptr<ram_inode>, std::less<>> children;
 
   bool is_dir() const noexcept { return S_ISDIR(i_mode); }
@@ -75,7 +78,7 @@ struct ramfs_file_operations {
     return write_iter(file, {&segment, 1});
   }
 
-  // generic_file_read_iter() at f_pos.
+  // generic_file_read_iter() at f_pos; a directory is EISDIR (generic_read_dir).
   static ssize_t read_iter(auto& file, std::span<const ::iovec> iov) {
     ram_inode& inode = *file.private_data.inode;
     std::lock_guard guard(inode.i_rwsem);
@@ -89,7 +92,7 @@ struct ramfs_file_operations {
   static ssize_t write_iter(auto& file, std::span<const ::iovec> iov) {
     ram_inode& inode = *file.private_data.inode;
     std::lock_guard guard(inode.i_rwsem);
-    if ((file.f_flags & O_APPEND) != 0) file.f_pos = static_cast<loff_t>(inode.data.size());
+    if ((file.f_flags & O_APPEND) != 0) file.f_pos = static_cast<loff_t>(inode.pages.size());
     const ssize_t done = copy_in(inode, iov, file.f_pos);
     if (done > 0) file.f_pos += done;
     return done;
@@ -107,36 +110,35 @@ struct ramfs_file_operations {
   static ssize_t pwrite(auto& file, std::span<const std::byte> buf, loff_t pos) {
     ram_inode& inode = *file.private_data.inode;
     std::lock_guard guard(inode.i_rwsem);
-    if ((file.f_flags & O_APPEND) != 0) pos = static_cast<loff_t>(inode.data.size());
+    if ((file.f_flags & O_APPEND) != 0) pos = static_cast<loff_t>(inode.pages.size());
     const ::iovec segment{const_cast<std::byte*>(buf.data()), buf.size()};
     return copy_in(inode, {&segment, 1}, pos);
   }
 
-  // generic_file_llseek(): SEEK_DATA and SEEK_HOLE treat the file as all data.
+  // generic_file_llseek_size() for a file (SEEK_DATA and SEEK_HOLE treat it
+  // as all data, holes included, as ramfs does); dcache_dir_lseek() for a
+  // directory (SEEK_SET and SEEK_CUR only). An end past LLONG_MAX or below
+  // 0 is EINVAL (vfs_setpos()).
   static loff_t llseek(auto& file, loff_t offset, int whence) {
     ram_inode& inode = *file.private_data.inode;
     std::lock_guard guard(inode.i_rwsem);
-    const auto size = static_cast<loff_t>(inode.data.size());
+    const auto size = static_cast<loff_t>(inode.pages.size());
+    if (inode.is_dir() && whence != SEEK_SET && whence != SEEK_CUR) return -EINVAL;
     loff_t target = 0;
     switch (whence) {
       case SEEK_SET:
         target = offset;
         break;
       case SEEK_CUR:
-        target = file.f_pos + offset;
+        if (__builtin_add_overflow(file.f_pos, offset, &target)) return -EINVAL;
         break;
       case SEEK_END:
-        target = size + offset;
+        if (__builtin_add_overflow(size, offset, &target)) return -EINVAL;
         break;
       case SEEK_DATA:
-        if (offset < 0) return -EINVAL;
-        if (offset >= size) return -ENXIO;
-        target = offset;
-        break;
       case SEEK_HOLE:
-        if (offset < 0) return -EINVAL;
-        if (offset >= size) return -ENXIO;
-        target = size;
+        if (offset < 0 || offset >= size) return -ENXIO;  // compared unsigned, as the kernel does
+        target = whence == SEEK_DATA ? offset : size;
         break;
       default:
         return -EINVAL;
@@ -154,39 +156,29 @@ struct ramfs_file_operations {
     st.st_mode = inode.i_mode;
     st.st_ino = inode.i_ino;
     st.st_nlink = 1;
-    st.st_size = static_cast<off_t>(inode.data.size());
+    st.st_size = static_cast<off_t>(inode.pages.size());
     st.st_blksize = 4096;
-    st.st_blocks = static_cast<blkcnt_t>((inode.data.size() + 511) / 512);
+    st.st_blocks = static_cast<blkcnt_t>(inode.pages.nr_pages() * (detail::page_cache::page_size / 512));
     return 0;
   }
 
  private:
   static ssize_t copy_out(const ram_inode& inode, std::span<const ::iovec> iov, loff_t pos) {
     if (pos < 0) return -EINVAL;
-    std::size_t at = static_cast<std::size_t>(pos), done = 0;
-    for (const ::iovec& segment : iov) {
-      if (at >= inode.data.size()) break;
-      const std::size_t n = std::min(segment.iov_len, inode.data.size() - at);
-      std::memcpy(segment.iov_base, inode.data.data() + at, n);
-      at += n;
-      done += n;
-    }
-    return static_cast<ssize_t>(done);
+    return static_cast<ssize_t>(inode.pages.read(static_cast<std::uint64_t>(pos), iov));
   }
 
+  // generic_write_checks(): nothing to write is 0; a position at or past
+  // s_maxbytes (LLONG_MAX) is EFBIG, and the count is cut to end there.
   static ssize_t copy_in(ram_inode& inode, std::span<const ::iovec> iov, loff_t pos) {
     if (inode.is_dir()) return -EISDIR;
     if (pos < 0) return -EINVAL;
     const std::size_t total = detail::iov_length(iov);
-    const auto at = static_cast<std::size_t>(pos);
     if (total == 0) return 0;
-    if (at + total > inode.data.size()) inode.data.resize(at + total);  // a hole reads as zeros
-    std::size_t offset = at;
-    for (const ::iovec& segment : iov) {
-      std::memcpy(inode.data.data() + offset, segment.iov_base, segment.iov_len);
-      offset += segment.iov_len;
-    }
-    return static_cast<ssize_t>(total);
+    if (pos == std::numeric_limits<loff_t>::max()) return -EFBIG;
+    const auto room = static_cast<std::size_t>(std::numeric_limits<loff_t>::max() - pos);
+    if (total > room) return -EFBIG;  // rw_verify_area() lets no such write through
+    return static_cast<ssize_t>(inode.pages.write(static_cast<std::uint64_t>(pos), iov));
   }
 };
 
@@ -305,7 +297,7 @@ class ramfs::super_block final : public kvfs::super_block {
     if (!out->is_dir() && (flags & O_DIRECTORY) != 0) return ENOTDIR;
     if ((flags & O_TRUNC) != 0 && (flags & O_ACCMODE) != O_RDONLY && !out->is_dir()) {
       std::lock_guard inode_guard(out->i_rwsem);
-      out->data.clear();
+      out->pages.clear();
     }
     return 0;
   }

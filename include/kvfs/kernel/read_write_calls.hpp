@@ -9,6 +9,7 @@
 #include <kvfs/kernel/detail/fdget.hpp>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 
 #include <algorithm>
@@ -50,15 +51,22 @@ class read_write_calls {
 
   /// sendfile(2): up to `count` bytes from `in_fd` to `out_fd`. With an
   /// offset, reads there and advances it, leaving in_fd's position alone;
-  /// without, reads at and advances in_fd's position.
+  /// without, reads at and advances in_fd's position. The checks are
+  /// do_sendfile()'s, in its order: the input (EBADF, then ESPIPE for an
+  /// offset on a stream), rw_verify_area() of the input range (EINVAL), the
+  /// output (EBADF), then do_splice_direct()'s (EINVAL for an O_APPEND
+  /// output, or an input that has no splice_read: a pipe or a directory).
   long sendfile(int out_fd, int in_fd, loff_t* offset, std::size_t count) {
     file_ref in = self().files().fdget(in_fd);
     if (!in || (in->f_mode & FMODE_READ) == 0) return -EBADF;
     if (offset != nullptr && in->f_op->pread == nullptr) return -ESPIPE;
+    const loff_t pos = offset != nullptr ? *offset : in->f_pos;
+    if (const int error = detail::rw_verify_area(&pos, count); error < 0) return error;
     file_ref out = self().files().fdget(out_fd);
     if (!out || (out->f_mode & FMODE_WRITE) == 0) return -EBADF;
     if ((out->f_flags & O_APPEND) != 0) return -EINVAL;
-    if (offset != nullptr && *offset < 0) return -EINVAL;
+    if (S_ISFIFO(in->f_inode.i_mode) || S_ISDIR(in->f_inode.i_mode)) return -EINVAL;
+    if (count == 0) return 0;
     return copy_loop(*in, *out, offset, std::min(count, detail::MAX_RW_COUNT));
   }
 
@@ -71,31 +79,39 @@ class read_write_calls {
   }
 
   // do_splice_direct() stand-in: read into a buffer and write it all out.
+  // With an offset, *offset ends advanced by what was written.
   static long copy_loop(any_file& in, any_file& out, loff_t* offset, std::size_t count) {
-    std::array<std::byte, 65536> buffer;
     std::size_t total = 0;
+    const long result = copy_chunks(in, out, offset, count, total);
+    if (offset != nullptr) *offset += static_cast<loff_t>(total);
+    return total > 0 ? static_cast<long>(total) : result;
+  }
+
+  // The transfer itself: `total` counts the bytes written; the result is
+  // the error or end that stopped it (0 when `count` was reached).
+  static long copy_chunks(any_file& in, any_file& out, const loff_t* offset, std::size_t count, std::size_t& total) {
+    std::array<std::byte, 65536> buffer;
     while (total < count) {
       const std::span<std::byte> chunk(buffer.data(), std::min(buffer.size(), count - total));
       const ssize_t got = offset != nullptr
                               ? detail::vfs_pread(in, *in.f_op, chunk, *offset + static_cast<loff_t>(total))
                               : detail::vfs_read(in, *in.f_op, chunk);
-      if (got <= 0) return total > 0 ? static_cast<long>(total) : got;
+      if (got <= 0) return got;
       ssize_t put = 0;
       while (put < got) {
         const ssize_t wrote = detail::vfs_write(
             out, *out.f_op, chunk.subspan(static_cast<std::size_t>(put), static_cast<std::size_t>(got - put)));
         if (wrote <= 0) {
+          // Bytes read but not written go back to the input's position.
           if (offset == nullptr && in.f_op->llseek != nullptr) detail::vfs_llseek(in, *in.f_op, put - got, SEEK_CUR);
           total += static_cast<std::size_t>(put);
-          if (offset != nullptr) *offset += static_cast<loff_t>(total);
-          return total > 0 ? static_cast<long>(total) : wrote;
+          return wrote;
         }
         put += wrote;
       }
       total += static_cast<std::size_t>(got);
     }
-    if (offset != nullptr) *offset += static_cast<loff_t>(total);
-    return static_cast<long>(total);
+    return 0;
   }
 };
 

@@ -8,6 +8,7 @@
 #include <kvfs/asio/stream.hpp>
 #include <kvfs/detail/buffer_sequence.hpp>
 #include <kvfs/detail/syscall.hpp>
+#include <kvfs/detail/vfs.hpp>
 #include <kvfs/trace.hpp>
 
 #include <asio/buffer.hpp>
@@ -44,8 +45,8 @@ struct asio_stream_proto {
 
   template <class Trace>
   static ssize_t sendmsg(sock_type& sk, std::span<const ::iovec> iov, int flags, Trace& trace) {
-    if (dont_wait(sk, flags)) {
-      trace.step("sendmsg(2) MSG_DONTWAIT");
+    if (to_kernel(sk, iov, flags)) {
+      trace.step("sendmsg(2)");
       return raw_transfer(sk, iov, flags, &::sendmsg);
     }
     if (iov.size() == 1) {
@@ -61,8 +62,8 @@ struct asio_stream_proto {
 
   template <class Trace>
   static ssize_t recvmsg(sock_type& sk, std::span<const ::iovec> iov, int flags, Trace& trace) {
-    if (dont_wait(sk, flags)) {
-      trace.step("recvmsg(2) MSG_DONTWAIT");
+    if (to_kernel(sk, iov, flags)) {
+      trace.step("recvmsg(2)");
       return raw_transfer(sk, iov, flags, &::recvmsg);
     }
     if (iov.size() == 1) {
@@ -130,11 +131,14 @@ struct asio_stream_proto {
   }
 
  private:
-  // MSG_DONTWAIT (O_NONBLOCK in f_flags) on a socket Asio thinks blocking:
-  // Asio would wait for readiness after EAGAIN, so the call goes to the
-  // kernel directly, which answers EAGAIN at once.
-  static bool dont_wait(sock_type& sk, int flags) noexcept {
-    return (flags & MSG_DONTWAIT) != 0 && !sk.non_blocking();
+  // Two cases go to the kernel directly, not through Asio: MSG_DONTWAIT
+  // (O_NONBLOCK in f_flags) on a socket Asio thinks blocking, where Asio
+  // would wait for readiness after EAGAIN; and a transfer of 0 bytes, which
+  // Asio completes at once but the kernel answers with the socket's state
+  // (EPIPE unconnected, ENOTCONN, a pending ECONNRESET).
+  static bool to_kernel(sock_type& sk, std::span<const ::iovec> iov, int flags) noexcept {
+    if ((flags & MSG_DONTWAIT) != 0 && !sk.non_blocking()) return true;
+    return iov.size() == 1 ? iov[0].iov_len == 0 : detail::iov_length(iov) == 0;
   }
 
   template <class Call>
