@@ -26,8 +26,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include <array>
+#include <atomic>
 #include <charconv>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -173,6 +175,32 @@ std::pair<std::string, unsigned short> host_port(std::string_view rest, const st
   return {std::string(host), parse_port(rest.substr(colon + 1), address)};
 }
 
+// The socket files kvcat made, kept where a signal handler may read them
+// (fixed storage; unlink(2) is async-signal-safe), so that Ctrl-C or a
+// SIGTERM removes them as an ordinary exit does, as socat does.
+std::array<std::array<char, sizeof(::sockaddr_un::sun_path)>, 2> made_sockets{};
+std::atomic<int> made_count{0};
+
+extern "C" void remove_sockets_and_die(int sig) {
+  for (int i = 0; i < made_count.load(); ++i) ::unlink(made_sockets[static_cast<std::size_t>(i)].data());
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+void remember_socket(const std::string& path) {
+  const int slot = made_count.load();
+  if (slot >= static_cast<int>(made_sockets.size()) || path.size() >= made_sockets[0].size()) return;
+  std::memcpy(made_sockets[static_cast<std::size_t>(slot)].data(), path.c_str(), path.size() + 1);
+  made_count.store(slot + 1);
+}
+
+void remove_sockets_on_signals() {
+  struct ::sigaction action {};
+  action.sa_handler = remove_sockets_and_die;
+  sigemptyset(&action.sa_mask);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &action, nullptr);
+}
+
 class session {
  public:
   explicit session(const options& opts) : opts_(opts) {
@@ -195,7 +223,7 @@ class session {
     const std::string_view rest = colon == std::string::npos ? "" : std::string_view(address).substr(colon + 1);
     if (kind == "-") return keep(stdio(r));
     if (colon == std::string::npos || rest.empty()) throw bad_usage("bad address '" + address + "'");
-    if (kind == "file") return keep(any_file(std::string(rest), r));
+    if (kind == "file") return keep(open_path(std::string(rest), r));
     if (kind == "tcp") return keep(connect_tcp(host_port(rest, address, std::nullopt), address));
     if (kind == "tcp-listen") return keep(listen_tcp(host_port(rest, address, "127.0.0.1"), address));
     if (kind == "unix") return keep(connect_unix(std::string(rest), address));
@@ -338,7 +366,7 @@ class session {
                                              r == role::source ? "/dev/stdin" : "/dev/stdout"));
   }
 
-  int any_file(const std::string& path, role r) {
+  int open_path(const std::string& path, role r) {
     const int flags = r == role::source ? O_RDONLY : O_WRONLY | O_CREAT | O_TRUNC;
     return static_cast<int>(check(proc_.open(path, flags | O_CLOEXEC, 0666), "open " + path));
   }
@@ -400,6 +428,7 @@ class session {
     const int sock = keep(static_cast<int>(check(proc_.socket(AF_UNIX, SOCK_STREAM, 0), "socket")));
     check(proc_.bind(sock, reinterpret_cast<const ::sockaddr*>(&sun), sizeof sun), "bind " + address);
     sockets_made_.push_back(path);
+    remember_socket(path);
     check(proc_.listen(sock, 1), "listen " + address);
     if (opts_.verbose) std::cerr << "kvcat: listening on " << path << std::endl;
     return static_cast<int>(check(proc_.accept4(sock, SOCK_CLOEXEC), "accept " + address));
@@ -417,6 +446,7 @@ class session {
 int main(int argc, char** argv) {
   try {
     const options opts = parse(argc, argv);
+    remove_sockets_on_signals();
     session s(opts);
     return s.run();
   } catch (const bad_usage& e) {

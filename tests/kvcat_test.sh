@@ -54,6 +54,15 @@ run file:small unix:"$work/sock"
 wait $server
 check "unix to unix-listen is byte-exact" "cmp -s small via_unix"
 check "the listening socket file is removed at exit" "[ ! -e '$work/sock' ]"
+for sig in TERM INT; do
+  rm -f unix2.log
+  "$kvcat" -v unix-listen:"$work/sock2" file:never 2> unix2.log &
+  listener=$!
+  for _ in $(seq 100); do grep -q listening unix2.log 2>/dev/null && break; sleep 0.05; done
+  kill -s $sig $listener
+  wait $listener
+  check "SIG$sig removes the listening socket file" "[ ! -e '$work/sock2' ]"
+done
 
 # -n COUNT
 run -n 1000 file:big file:first
