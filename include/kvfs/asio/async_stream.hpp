@@ -220,7 +220,9 @@ class async_op {
 
   template <class Self>
   void finish(Self& self, std::error_code ec, std::size_t bytes) {
-    --stream_->in_flight_;  // before the handler, which may destroy the stream
+    // Before the handler, which may destroy the stream; a stream already
+    // destroyed (the wait was aborted by it) has nothing to count.
+    if (!(queue_ && queue_->stream_gone)) --stream_->in_flight_;
     if constexpr (Kind == async_kind::wait) {
       self.complete(ec);
     } else {
