@@ -77,11 +77,6 @@ inline int rw_verify_area(const loff_t* pos, std::size_t count) noexcept {
   return 0;
 }
 
-/// The position a read or write at f_pos acts on, for rw_verify_area().
-template <class File>
-const loff_t* file_ppos(const File& file) noexcept {
-  return (file.f_mode & FMODE_STREAM) != 0 ? nullptr : &file.f_pos;
-}
 
 template <class Buffer>
 Buffer clamp_rw_count(Buffer buf) noexcept {
@@ -136,7 +131,7 @@ ssize_t vfs_read(File& file, const Table& f_op, std::span<std::byte> buf) {
   file.trace.step("vfs_read");
   if ((file.f_mode & FMODE_READ) == 0) return -EBADF;
   if (f_op.read == nullptr && f_op.read_iter == nullptr) return -EINVAL;
-  if (const int error = rw_verify_area(file_ppos(file), buf.size()); error < 0) return error;
+  if (const int error = rw_verify_area(nullptr, buf.size()); error < 0) return error;  // f_pos: the fs, under its lock
   return call_read(file, f_op, clamp_rw_count(buf));
 }
 
@@ -146,7 +141,7 @@ ssize_t vfs_write(File& file, const Table& f_op, std::span<const std::byte> buf)
   file.trace.step("vfs_write");
   if ((file.f_mode & FMODE_WRITE) == 0) return -EBADF;
   if (f_op.write == nullptr && f_op.write_iter == nullptr) return -EINVAL;
-  if (const int error = rw_verify_area(file_ppos(file), buf.size()); error < 0) return error;
+  if (const int error = rw_verify_area(nullptr, buf.size()); error < 0) return error;  // f_pos: the fs, under its lock
   return call_write(file, f_op, clamp_rw_count(buf));
 }
 
@@ -160,7 +155,7 @@ ssize_t vfs_readv(File& file, const Table& f_op, std::span<const ::iovec> iov) {
   std::array<::iovec, UIO_MAXIOV> storage;
   const ssize_t total = import_iovec(iov, storage, iov);
   if (total < 0) return total;
-  if (const int error = rw_verify_area(file_ppos(file), static_cast<std::size_t>(total)); error < 0) return error;
+  if (const int error = rw_verify_area(nullptr, static_cast<std::size_t>(total)); error < 0) return error;
   if (total == 0) return 0;
   if (f_op.read_iter != nullptr) {
     trace_op(file, f_op, ".read_iter");
@@ -180,7 +175,7 @@ ssize_t vfs_writev(File& file, const Table& f_op, std::span<const ::iovec> iov) 
   std::array<::iovec, UIO_MAXIOV> storage;
   const ssize_t total = import_iovec(iov, storage, iov);
   if (total < 0) return total;
-  if (const int error = rw_verify_area(file_ppos(file), static_cast<std::size_t>(total)); error < 0) return error;
+  if (const int error = rw_verify_area(nullptr, static_cast<std::size_t>(total)); error < 0) return error;
   if (total == 0) return 0;
   if (f_op.write_iter != nullptr) {
     trace_op(file, f_op, ".write_iter");

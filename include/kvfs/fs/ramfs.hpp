@@ -177,7 +177,7 @@ struct ramfs_file_operations {
     if (total == 0) return 0;
     if (pos == std::numeric_limits<loff_t>::max()) return -EFBIG;
     const auto room = static_cast<std::size_t>(std::numeric_limits<loff_t>::max() - pos);
-    if (total > room) return -EFBIG;  // rw_verify_area() lets no such write through
+    if (total > room) return -EINVAL;  // rw_verify_area()'s answer, checked here under the inode lock
     return static_cast<ssize_t>(inode.pages.write(static_cast<std::uint64_t>(pos), iov));
   }
 };
