@@ -90,7 +90,7 @@ class descriptor {
   /// Takes an opened file's state; `f_flags` are its open(2) flags.
   /// Stands for do_dentry_open(): f_mode comes from the flags and the table.
   descriptor(private_data_type data, int f_flags, Trace trace = {})
-      : file_{std::move(data), 0, f_flags, open_fmode(f_flags) | capability_fmode<Fs>(), std::move(trace)} {}
+      : file_{std::move(data), 0, f_flags, dentry_open_fmode<Fs>(f_flags), std::move(trace)} {}
 
   descriptor(const descriptor&) = delete;
   descriptor& operator=(const descriptor&) = delete;

@@ -21,13 +21,23 @@ inline constexpr fmode_t FMODE_WRITE = 0x2;          // opened for writing
 inline constexpr fmode_t FMODE_LSEEK = 0x4;          // llseek is allowed
 inline constexpr fmode_t FMODE_PREAD = 0x8;          // pread is allowed
 inline constexpr fmode_t FMODE_PWRITE = 0x10;        // pwrite is allowed
+inline constexpr fmode_t FMODE_PATH = 0x4000;        // O_PATH: a place in the tree, no I/O
 inline constexpr fmode_t FMODE_CAN_READ = 0x20000;   // f_op has read or read_iter
 inline constexpr fmode_t FMODE_CAN_WRITE = 0x40000;  // f_op has write or write_iter
 inline constexpr fmode_t FMODE_OPENED = 0x80000;     // the file is open (cleared on release)
 inline constexpr fmode_t FMODE_STREAM = 0x200000;    // no position: set by stream_open()
+inline constexpr fmode_t FMODE_CAN_ODIRECT = 0x400000;  // O_DIRECT allowed: the file system's ->open says so
 
 /// The access bits of open(2) flags, as the kernel's OPEN_FMODE() computes them.
 constexpr fmode_t open_fmode(int flags) noexcept { return static_cast<fmode_t>((flags + 1) & O_ACCMODE); }
+
+/// stream_open() of fs/open.c: the file has no position (a FIFO, a socket),
+/// so lseek, pread and pwrite are ESPIPE whatever its table holds.
+template <class File>
+void stream_open(File& file) noexcept {
+  file.f_mode &= ~(FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE);
+  file.f_mode |= FMODE_STREAM;
+}
 
 /// struct file: what `private_data` points to, the position, the flags the
 /// file was opened with, its capabilities, and the trace policy.

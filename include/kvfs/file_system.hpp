@@ -197,6 +197,15 @@ constexpr fmode_t capability_fmode() noexcept {
   return mode;
 }
 
+/// A file's f_mode as do_dentry_open() sets it: an O_PATH file is only a
+/// place in the tree (FMODE_PATH, no I/O, ->open never runs); any other has
+/// its access bits and its table's capabilities.
+template <file_system_type Fs>
+constexpr fmode_t dentry_open_fmode(int f_flags) noexcept {
+  if ((f_flags & O_PATH) != 0) return FMODE_PATH | FMODE_OPENED;
+  return open_fmode(f_flags) | capability_fmode<Fs>();
+}
+
 /// The operations the type's table defines, space-separated, in the order
 /// of the kernel's struct file_operations.
 template <file_system_type Fs>

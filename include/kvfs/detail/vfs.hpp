@@ -191,7 +191,7 @@ ssize_t vfs_writev(File& file, const Table& f_op, std::span<const ::iovec> iov) 
 template <class File, class Table>
 ssize_t vfs_pread(File& file, const Table& f_op, std::span<std::byte> buf, loff_t pos) {
   file.trace.step("vfs_read");
-  if (f_op.pread == nullptr) return -ESPIPE;
+  if ((file.f_mode & FMODE_PREAD) == 0 || f_op.pread == nullptr) return -ESPIPE;
   if ((file.f_mode & FMODE_READ) == 0) return -EBADF;
   if (const int error = rw_verify_area(&pos, buf.size()); error < 0) return error;
   trace_op(file, f_op, ".read(pos)");
@@ -203,7 +203,7 @@ ssize_t vfs_pread(File& file, const Table& f_op, std::span<std::byte> buf, loff_
 template <class File, class Table>
 ssize_t vfs_pwrite(File& file, const Table& f_op, std::span<const std::byte> buf, loff_t pos) {
   file.trace.step("vfs_write");
-  if (f_op.pwrite == nullptr) return -ESPIPE;
+  if ((file.f_mode & FMODE_PWRITE) == 0 || f_op.pwrite == nullptr) return -ESPIPE;
   if ((file.f_mode & FMODE_WRITE) == 0) return -EBADF;
   if (const int error = rw_verify_area(&pos, buf.size()); error < 0) return error;
   trace_op(file, f_op, ".write(pos)");
@@ -215,7 +215,7 @@ template <class File, class Table>
 loff_t vfs_llseek(File& file, const Table& f_op, loff_t offset, int whence) {
   file.trace.step("vfs_llseek");
   if (whence < 0 || whence > SEEK_MAX) return -EINVAL;
-  if (f_op.llseek == nullptr) return -ESPIPE;
+  if ((file.f_mode & FMODE_LSEEK) == 0 || f_op.llseek == nullptr) return -ESPIPE;
   trace_op(file, f_op, ".llseek");
   return f_op.llseek(file, offset, whence);
 }
@@ -261,6 +261,38 @@ inline constexpr int force_o_largefile = 0400000;
 inline constexpr int force_o_largefile = 0100000;  // asm-generic, x86
 #endif
 
+/// The flags open(2) knows (VALID_OPEN_FLAGS); build_open_how() drops the rest.
+inline constexpr int VALID_OPEN_FLAGS = O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK |
+                                        O_DSYNC | O_SYNC | FASYNC | O_DIRECT | force_o_largefile | O_DIRECTORY |
+                                        O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_PATH | O_TMPFILE;
+
+/// The flags an O_PATH open keeps (O_PATH_FLAGS).
+inline constexpr int O_PATH_FLAGS = O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC;
+
+/// build_open_how() and build_open_flags() for open(2) on a 64-bit kernel:
+/// unknown bits dropped, O_LARGEFILE forced, O_SYNC implying O_DSYNC, an
+/// O_PATH open keeping only O_PATH_FLAGS; the file's f_flags. -EINVAL for
+/// an O_TMPFILE the kernel refuses.
+inline int build_open_flags(int flags) noexcept {
+  constexpr int kernel_o_sync = 04000000;     // __O_SYNC (glibc's O_SYNC adds O_DSYNC)
+  constexpr int kernel_tmpfile = 020000000;  // __O_TMPFILE (glibc's adds O_DIRECTORY)
+  flags = (flags | force_o_largefile) & VALID_OPEN_FLAGS;
+  if ((flags & O_PATH) != 0) flags &= O_PATH_FLAGS;
+  if ((flags & kernel_o_sync) != 0) flags |= O_DSYNC;
+  if ((flags & kernel_tmpfile) != 0) {
+    if ((flags & (kernel_tmpfile | O_DIRECTORY | O_CREAT)) != (kernel_tmpfile | O_DIRECTORY)) return -EINVAL;
+    if ((flags & O_ACCMODE) == O_RDONLY) return -EINVAL;  // O_TMPFILE needs MAY_WRITE
+  }
+  return flags & ~O_CLOEXEC;  // the table's bit, never the file's
+}
+
+/// The end of do_dentry_open(): O_DIRECT on a file whose file system cannot
+/// do it is EINVAL (the file is then put).
+template <class File>
+int check_odirect(const File& file) noexcept {
+  return (file.f_flags & O_DIRECT) != 0 && (file.f_mode & (FMODE_CAN_ODIRECT | FMODE_PATH)) == 0 ? -EINVAL : 0;
+}
+
 /// fcntl(F_GETFL): the open file's flags, without those that only act at
 /// open time.
 template <class File>
@@ -271,11 +303,13 @@ int getfl(const File& file) noexcept {
 /// The status flags fcntl(F_SETFL) may change (the kernel's SETFL_MASK).
 inline constexpr int SETFL_MASK = O_APPEND | O_NONBLOCK | O_NDELAY | O_DIRECT | O_NOATIME;
 
-// setfl() of fs/fcntl.c: the file system mirrors the change first, so a
-// refusal leaves f_flags as they were.
+// setfl() of fs/fcntl.c: O_DIRECT needs a file that can do it (a pipe's
+// is packet mode, which pipefs allows); the file system mirrors the change
+// first, so a refusal leaves f_flags as they were.
 template <class File, class Table>
 int vfs_setfl(File& file, const Table& f_op, int flags) {
   file.trace.step("setfl");
+  if ((flags & O_DIRECT) != 0 && (file.f_mode & FMODE_CAN_ODIRECT) == 0) return -EINVAL;
   const int next = (flags & SETFL_MASK) | (file.f_flags & ~SETFL_MASK);
   if (f_op.setfl != nullptr) {
     trace_op(file, f_op, ".setfl");

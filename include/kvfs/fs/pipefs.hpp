@@ -56,10 +56,12 @@ struct pipe_pair {
   descriptor<pipefs> write_end;
 };
 
-/// pipe2(2): `flags` may hold O_NONBLOCK (both ends) and O_CLOEXEC, which
-/// kvfs always sets; anything else is EINVAL.
+/// pipe2(2): `flags` may hold O_NONBLOCK (both ends), O_DIRECT (a packet
+/// pipe: each write is one read) and O_CLOEXEC, which kvfs always sets;
+/// anything else is EINVAL. As create_pipe_files(), the write end's flags
+/// show O_DIRECT and the read end's do not.
 inline pipe_pair pipe(int flags, std::error_code& ec) {
-  if ((flags & ~(O_NONBLOCK | O_CLOEXEC)) != 0) {
+  if ((flags & ~(O_NONBLOCK | O_DIRECT | O_CLOEXEC)) != 0) {
     ec.assign(EINVAL, std::system_category());
     return {};
   }
@@ -69,9 +71,13 @@ inline pipe_pair pipe(int flags, std::error_code& ec) {
     return {};
   }
   ec.clear();
-  const int status = flags & O_NONBLOCK;
-  auto end = [](int fd) { return posix_file{.fd = fd, .may_raise_sigpipe = true, .pollable = true}; };
-  return {descriptor<pipefs>(end(ends[0]), O_RDONLY | status), descriptor<pipefs>(end(ends[1]), O_WRONLY | status)};
+  // A pipe's O_DIRECT is packet mode, which setfl() allows any FIFO.
+  auto end = [](int fd, int f_flags) {
+    descriptor<pipefs> d(posix_file{.fd = fd, .may_raise_sigpipe = true, .pollable = true}, f_flags);
+    d.file().f_mode |= FMODE_CAN_ODIRECT;
+    return d;
+  };
+  return {end(ends[0], O_RDONLY | (flags & O_NONBLOCK)), end(ends[1], O_WRONLY | (flags & (O_NONBLOCK | O_DIRECT)))};
 }
 
 inline pipe_pair pipe(int flags = 0) {

@@ -171,15 +171,24 @@ inline bool epoll_accepts(int fd) noexcept {
   return accepted;
 }
 
-// What the host file is decides its SIGPIPE guard and its wait queue, as the
-// inode decides the kernel's f_op: FIFOs and sockets have both, a character
-// device that epoll accepts can block, a regular file never does.
-inline posix_file posix_file_for(int fd) noexcept {
+// What the host file is decides its SIGPIPE guard, its wait queue and its
+// position, as the inode decides the kernel's f_op: FIFOs and sockets have
+// a guard and a queue and no position (stream_open(), so pread is ESPIPE
+// before the access mode is checked); a character device that epoll
+// accepts can block; a regular file never does. O_DIRECT is the host's to
+// refuse (at open and in F_SETFL), so kvfs lets every posixfs file ask.
+template <tracer Trace>
+descriptor<posixfs, Trace> posixfs_file(int fd, int flags, Trace trace) noexcept {
   struct ::stat st {};
-  if (::fstat(fd, &st) != 0) return posix_file{.fd = fd};
-  const bool pipe_like = S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode);
-  const bool pollable = pipe_like || (S_ISCHR(st.st_mode) && epoll_accepts(fd));
-  return posix_file{.fd = fd, .may_raise_sigpipe = pipe_like, .pollable = pollable};
+  const bool known = ::fstat(fd, &st) == 0;
+  const bool pipe_like = known && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+  const bool pollable = pipe_like || (known && S_ISCHR(st.st_mode) && epoll_accepts(fd));
+  descriptor<posixfs, Trace> d(posix_file{.fd = fd, .may_raise_sigpipe = pipe_like, .pollable = pollable}, flags,
+                               std::move(trace));
+  if ((d.file().f_mode & FMODE_PATH) != 0) return d;
+  d.file().f_mode |= FMODE_CAN_ODIRECT;
+  if (pipe_like) stream_open(d.file());
+  return d;
 }
 }  // namespace detail
 
@@ -201,7 +210,7 @@ descriptor<posixfs, Trace> open(const std::filesystem::path& path, int flags, mo
     return descriptor<posixfs, Trace>();
   }
   ec.clear();
-  return descriptor<posixfs, Trace>(detail::posix_file_for(fd), flags, std::move(trace));
+  return detail::posixfs_file(fd, flags, std::move(trace));
 }
 
 /// open(2), throwing std::filesystem::filesystem_error (which names the path).
@@ -219,7 +228,7 @@ descriptor<posixfs, Trace> open(const std::filesystem::path& path, int flags, mo
 template <tracer Trace = no_trace>
 descriptor<posixfs, Trace> adopt(int fd, int flags, Trace trace = {}) {
   if (::fcntl(fd, F_GETFD) < 0) throw std::system_error(errno, std::system_category(), "kvfs::adopt");
-  return descriptor<posixfs, Trace>(detail::posix_file_for(fd), flags, std::move(trace));
+  return detail::posixfs_file(fd, flags, std::move(trace));
 }
 
 /// A host directory mounted: paths inside it are the host's, under `root`.

@@ -207,8 +207,15 @@ class ramfs::super_block final : public kvfs::super_block {
       ec.assign(error, std::system_category());
       return {};
     }
+    const bool regular = S_ISREG(inode->i_mode);
+    descriptor<ramfs> d(ram_file{std::move(inode)}, flags);
+    if (regular) d.file().f_mode |= FMODE_CAN_ODIRECT;  // as tmpfs: the page cache is the storage
+    if (const int odirect = detail::check_odirect(d.file()); odirect < 0) {
+      ec.assign(-odirect, std::system_category());
+      return {};
+    }
     ec.clear();
-    return descriptor<ramfs>(ram_file{std::move(inode)}, flags);
+    return d;
   }
 
   descriptor<ramfs> open(std::string_view path, int flags, mode_t mode = 0666) {
@@ -279,6 +286,8 @@ class ramfs::super_block final : public kvfs::super_block {
 
   /// open(2) as the descriptor table needs it: the inode, or an errno.
   int open_inode(std::string_view path, int flags, mode_t mode, std::shared_ptr<ram_inode>& out) {
+    constexpr int kernel_tmpfile = 020000000;  // __O_TMPFILE: do_tmpfile() needs ->tmpfile, which ramfs lacks here
+    if ((flags & kernel_tmpfile) != 0) return EOPNOTSUPP;
     std::lock_guard guard(tree_lock_);
     auto [parent, leaf, error] = walk_parent(path);
     if (error != 0) return error;

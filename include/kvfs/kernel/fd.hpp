@@ -25,7 +25,7 @@ class fd {
 
   int number() const noexcept { return number_; }
   process& owner() const noexcept { return *proc_; }
-  bool is_open() const { return static_cast<bool>(proc_->files().fdget(number_)); }
+  bool is_open() const { return static_cast<bool>(proc_->files().fdget_raw(number_)); }
 
   ssize_t vfs_read(std::span<std::byte> buf) { return proc_->read(number_, buf); }
   ssize_t vfs_write(std::span<const std::byte> buf) { return proc_->write(number_, buf); }

@@ -67,14 +67,12 @@ class fd_table {
     return fd;
   }
 
-  /// fdget(): a counted reference to the file behind `fd`, or none.
-  file_ref fdget(int fd) const {
-    std::lock_guard guard(lock_);
-    if (!in_table(fd) || fd_[static_cast<std::size_t>(fd)] == nullptr) return {};
-    any_file* file = fd_[static_cast<std::size_t>(fd)];
-    file->get();
-    return file_ref{file};
-  }
+  /// fdget(): a counted reference to the file behind `fd`, or none; an
+  /// O_PATH file is none (EBADF for I/O on it).
+  file_ref fdget(int fd) const { return get_file(fd, FMODE_PATH); }
+
+  /// fdget_raw(): O_PATH files too (close, dup, fcntl, fstat, *at).
+  file_ref fdget_raw(int fd) const { return get_file(fd, 0); }
 
   /// close_fd(): the number is free at once; the file is put (and released
   /// if nobody else holds it). 0, ->release's error, or -EBADF.
@@ -102,7 +100,7 @@ class fd_table {
   /// dup2(): `newfd` refers to `oldfd`'s file, closing what it held first.
   int dup2(int oldfd, int newfd) {
     if (oldfd == newfd) {  // ksys_dup2(): checks oldfd and returns it
-      return fdget(oldfd) ? newfd : -EBADF;
+      return fdget_raw(oldfd) ? newfd : -EBADF;
     }
     return do_dup2(oldfd, newfd, 0);
   }
@@ -152,12 +150,21 @@ class fd_table {
         std::lock_guard guard(lock_);
         if (static_cast<std::size_t>(fd) >= fd_.size()) return;
       }
-      if (file_ref file = fdget(fd)) visit(fd, *file);
+      if (file_ref file = fdget_raw(fd)) visit(fd, *file);
     }
   }
 
  private:
   static constexpr std::size_t bits = 64;
+
+  // __fget(): the file, unless its f_mode has one of the `refused` bits.
+  file_ref get_file(int fd, fmode_t refused) const {
+    std::lock_guard guard(lock_);
+    any_file* file = lookup_locked(fd);
+    if (file == nullptr || (file->f_mode & refused) != 0) return {};
+    file->get();
+    return file_ref{file};
+  }
 
   bool in_table(int fd) const noexcept { return fd >= 0 && static_cast<std::size_t>(fd) < fd_.size(); }
 

@@ -73,10 +73,12 @@ class file_calls {
 
   /// fcntl(2): F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD (FD_CLOEXEC),
   /// F_GETFL, F_SETFL (O_APPEND, O_NONBLOCK, O_DIRECT, O_NOATIME). Other
-  /// commands are EINVAL here.
+  /// commands are EINVAL here. An O_PATH file allows only the descriptor
+  /// commands and F_GETFL (EBADF otherwise).
   long fcntl(int fd, int cmd, long arg = 0) {
     fd_table& files = self().files();
-    return detail::with_file(files, fd, "fcntl", [&](any_file& f) -> long {
+    return detail::with_file_raw(files, fd, "fcntl", [&](any_file& f) -> long {
+      if ((f.f_mode & FMODE_PATH) != 0 && !check_fcntl_cmd(cmd)) return -EBADF;
       switch (cmd) {
         case F_DUPFD:
           return files.f_dupfd(fd, static_cast<int>(arg), 0);
@@ -98,6 +100,11 @@ class file_calls {
 
  private:
   Process& self() noexcept { return static_cast<Process&>(*this); }
+
+  // check_fcntl_cmd(): what fcntl may do on an O_PATH file.
+  static bool check_fcntl_cmd(int cmd) noexcept {
+    return cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC || cmd == F_GETFD || cmd == F_SETFD || cmd == F_GETFL;
+  }
 };
 
 }  // namespace kvfs

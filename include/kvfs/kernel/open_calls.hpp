@@ -22,20 +22,22 @@ namespace kvfs {
 template <class Process>
 class open_calls {
  public:
-  /// open(2), as do_sys_openat2(): the number is reserved first (a full
+  /// open(2), as do_sys_openat2(): the flags are checked (EINVAL) and the
+  /// path copied (ENOENT for ""), then the number is reserved (a full
   /// table is EMFILE before anything is looked up or created), then
   /// do_filp_open() in the file system mounted there, then fd_install().
   long open(const std::filesystem::path& path, int flags, mode_t mode = 0) {
+    const int f_flags = detail::build_open_flags(flags);
+    if (f_flags < 0) return f_flags;
     std::string absolute;
     if (const long error = detail::absolute_path(path, absolute); error < 0) return error;
     const int fd = self().files().get_unused_fd_flags(flags & O_CLOEXEC);
     if (fd < 0) return fd;
     file_ref file;
-    if (const int error = do_filp_open(absolute, flags, mode, file); error < 0) {
+    if (const int error = do_filp_open(absolute, f_flags, mode, file); error < 0) {
       self().files().put_unused_fd(fd);
       return error;
     }
-    file->f_flags |= detail::force_o_largefile;  // as do_sys_open on a 64-bit kernel
     self().fd_install(fd, std::move(file), absolute);
     return fd;
   }
@@ -53,8 +55,10 @@ class open_calls {
 
   // do_filp_open(): the file system opens the file; a character device
   // node whose number a driver answers for gets the driver's file instead
-  // (init_special_inode() → def_chr_fops → chrdev_open()). A node the host
-  // has no driver for (ENXIO, ENODEV) is looked up, not opened.
+  // (init_special_inode() → def_chr_fops → chrdev_open()), unless it is
+  // opened O_PATH, which runs no ->open. A node the host has no driver for
+  // (ENXIO, ENODEV) is looked up, not opened. O_DIRECT is checked last, as
+  // do_dentry_open() does.
   int do_filp_open(const std::string& absolute, int flags, mode_t mode, file_ref& file) {
     mount_point at = self().lookup_mnt(absolute);
     struct inode node;
@@ -66,14 +70,14 @@ class open_calls {
     } else if (at.sb->lookup(at.inside, node) < 0) {
       return error;
     }
-    if (S_ISCHR(node.i_mode) && self().cdevs().contains(node.i_rdev)) {
+    if (S_ISCHR(node.i_mode) && (flags & O_PATH) == 0 && self().cdevs().contains(node.i_rdev)) {
       file.reset();  // the host's file of the node, if it opened one
       if (const int driver_error = self().cdevs().open(node.i_rdev, flags, file); driver_error < 0) return driver_error;
     } else if (error < 0) {
       return error;
     }
     file->f_mnt = std::move(at.sb);
-    return 0;
+    return detail::check_odirect(*file);
   }
 };
 

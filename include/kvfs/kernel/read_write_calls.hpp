@@ -59,7 +59,7 @@ class read_write_calls {
   long sendfile(int out_fd, int in_fd, loff_t* offset, std::size_t count) {
     file_ref in = self().files().fdget(in_fd);
     if (!in || (in->f_mode & FMODE_READ) == 0) return -EBADF;
-    if (offset != nullptr && in->f_op->pread == nullptr) return -ESPIPE;
+    if (offset != nullptr && (in->f_mode & FMODE_PREAD) == 0) return -ESPIPE;
     const loff_t pos = offset != nullptr ? *offset : in->f_pos;
     if (const int error = detail::rw_verify_area(&pos, count); error < 0) return error;
     file_ref out = self().files().fdget(out_fd);

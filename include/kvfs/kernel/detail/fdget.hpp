@@ -11,15 +11,27 @@
 
 namespace kvfs::detail {
 
+// The call on `file`, traced as system call `name` on `fd`; -EBADF for none.
 template <class Call>
-long with_file(fd_table& files, int fd, std::string_view name, Call call) {
-  file_ref file = files.fdget(fd);
+long call_traced(file_ref file, int fd, std::string_view name, Call call) {
   if (!file) return -EBADF;
   file->trace.begin(name, fd);
   file->trace.step("fdget");
   const long result = call(*file);
   file->trace.end(result);
   return result;
+}
+
+// The call on fdget()'s file, or -EBADF (an O_PATH file too).
+template <class Call>
+long with_file(fd_table& files, int fd, std::string_view name, Call call) {
+  return call_traced(files.fdget(fd), fd, name, call);
+}
+
+// The call on fdget_raw()'s file: the calls an O_PATH file allows.
+template <class Call>
+long with_file_raw(fd_table& files, int fd, std::string_view name, Call call) {
+  return call_traced(files.fdget_raw(fd), fd, name, call);
 }
 
 }  // namespace kvfs::detail
