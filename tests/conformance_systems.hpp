@@ -138,10 +138,10 @@ struct kvfs_kernel {
   long fstat(int fd, struct ::stat& st) { return proc.fstat(fd, st); }
   long close(int fd) { return proc.close(fd); }
   long fcntl(int fd, int cmd, long arg = 0) { return proc.fcntl(fd, cmd, arg); }
-  long dup(int fd) { return proc.dup(fd); }
+  long dup(int fd) { return proc.fcntl(fd, F_DUPFD_CLOEXEC, 0); }  // as real_kernel's
   long dup2(int a, int b) { return proc.dup2(a, b); }
   long dup3(int a, int b, int flags) { return proc.dup3(a, b, flags); }
-  long pipe(std::span<int, 2> fds, int flags = 0) { return proc.pipe(fds, flags); }
+  long pipe(std::span<int, 2> fds, int flags = 0) { return proc.pipe(fds, flags | O_CLOEXEC); }
   long send(int fd, std::span<const std::byte> b, int flags = 0) { return proc.send(fd, b, flags); }
   long recv(int fd, std::span<std::byte> b, int flags = 0) { return proc.recv(fd, b, flags); }
   long shutdown(int fd, int how) { return proc.shutdown(fd, how); }

@@ -16,11 +16,12 @@
 
 namespace kvfs_test {
 
-/// A fresh directory under $TMPDIR, removed with everything in it.
+/// A fresh directory under $TMPDIR (or `base`), removed with everything in it.
 class temp_dir {
  public:
-  temp_dir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "kvfs-test-XXXXXX").string();
+  temp_dir() : temp_dir(std::filesystem::temp_directory_path()) {}
+  explicit temp_dir(const std::filesystem::path& base) {
+    std::string pattern = (base / "kvfs-test-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) throw std::system_error(errno, std::system_category(), "mkdtemp");
     path_ = pattern;
   }

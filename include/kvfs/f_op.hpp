@@ -44,10 +44,14 @@ struct basic_f_op {
   short (*poll)(File&) = nullptr;
   int (*poll_wait)(File&) = nullptr;
   int (*setfl)(File&, int) = nullptr;
+  int (*fasync)(File&, bool) = nullptr;
   int (*fsync)(File&) = nullptr;
   int (*getattr)(File&, struct ::stat&) = nullptr;
   int (*release)(File&) = nullptr;
   int (*host_fd)(File&) = nullptr;
+  bool splice_write = false;     // can be sendfile's output (->splice_write)
+  bool splice_read = false;      // can be sendfile's input (->splice_read)
+  bool reads_leave_pos = false;  // a read does not move the position (/dev/zero)
 };
 
 /// Generates the table of `Fs` for files of type `File`; each entry casts
@@ -96,6 +100,9 @@ constexpr basic_f_op<File> generate_f_op() noexcept {
   if constexpr (has_setfl<Fs>) {
     table.setfl = [](File& f, int flags) { return ops::setfl(static_cast<Concrete&>(f), flags); };
   }
+  if constexpr (has_fasync<Fs>) {
+    table.fasync = [](File& f, bool on) { return ops::fasync(static_cast<Concrete&>(f), on); };
+  }
   if constexpr (has_fsync<Fs>) {
     table.fsync = [](File& f) { return ops::fsync(static_cast<Concrete&>(f)); };
   }
@@ -108,6 +115,9 @@ constexpr basic_f_op<File> generate_f_op() noexcept {
   if constexpr (has_host_fd<Fs>) {
     table.host_fd = [](File& f) { return ops::host_fd(static_cast<Concrete&>(f)); };
   }
+  table.splice_write = has_splice_write<Fs>;
+  table.splice_read = has_splice_read<Fs>;
+  table.reads_leave_pos = has_reads_leave_pos<Fs>;
   return table;
 }
 
@@ -120,6 +130,9 @@ struct static_f_op {
   using ops = file_operations_of<Fs>;
   static constexpr std::string_view fs_name = kvfs::fs_name<Fs>;
   static constexpr std::string_view name = f_op_name<Fs>;
+  static constexpr bool splice_write = has_splice_write<Fs>;
+  static constexpr bool splice_read = has_splice_read<Fs>;
+  static constexpr bool reads_leave_pos = has_reads_leave_pos<Fs>;
 
   // One member: present (callable) or absent (== nullptr, never called).
   template <bool Present, class Call>
@@ -240,6 +253,17 @@ struct static_f_op {
     }
   };
   static constexpr entry<has_setfl<Fs>, setfl_call> setfl{};
+
+  struct fasync_call {
+    static int call(auto& file, bool on) {
+      if constexpr (has_fasync<Fs>) {
+        return ops::fasync(file, on);
+      } else {
+        return 0;
+      }
+    }
+  };
+  static constexpr entry<has_fasync<Fs>, fasync_call> fasync{};
 
   struct fsync_call {
     static int call(auto& file) {

@@ -139,6 +139,13 @@ template <class Fs>
 concept has_setfl = requires(probe_file<Fs>& f, int flags) {
   { file_operations_of<Fs>::setfl(f, flags) } -> std::same_as<int>;
 };
+/// fasync(): the file can signal readiness (O_ASYNC); it sets or clears
+/// FASYNC in f_flags, as fasync_helper() does, and returns 0 or -errno. A
+/// file without it keeps F_SETFL's O_ASYNC out of its flags, as Linux does.
+template <class Fs>
+concept has_fasync = requires(probe_file<Fs>& f, bool on) {
+  { file_operations_of<Fs>::fasync(f, on) } -> std::same_as<int>;
+};
 template <class Fs>
 concept has_getattr = requires(probe_file<Fs>& f, struct ::stat& st) {
   { file_operations_of<Fs>::getattr(f, st) } -> std::same_as<int>;
@@ -150,6 +157,32 @@ concept has_release = requires(probe_file<Fs>& f) {
 template <class Fs>
 concept has_host_fd = requires(probe_file<Fs>& f) {
   { file_operations_of<Fs>::host_fd(f) } -> std::same_as<int>;
+};
+
+/// splice_read: the file can feed a pipe, so it can be sendfile(2)'s input
+/// (the kernel's ->splice_read; kvfs copies through read, so the policy
+/// only says it: `static constexpr bool splice_read = true;`). Pipes,
+/// directories and /dev/null have none: sendfile from them is EINVAL.
+template <class Fs>
+concept has_splice_read = requires {
+  requires file_operations_of<Fs>::splice_read;
+};
+
+/// splice_write: the file can take a pipe's pages, so it can be
+/// sendfile(2)'s output when that is not a pipe (the kernel's
+/// ->splice_write): `static constexpr bool splice_write = true;`. /dev/full
+/// has none: sendfile of data to it is EINVAL.
+template <class Fs>
+concept has_splice_write = requires {
+  requires file_operations_of<Fs>::splice_write;
+};
+
+/// reads_leave_pos: reading does not move the position (read_iter_zero()
+/// leaves kiocb->ki_pos alone), so sendfile(2) from the file leaves its
+/// *offset where it was: `static constexpr bool reads_leave_pos = true;`.
+template <class Fs>
+concept has_reads_leave_pos = requires {
+  requires file_operations_of<Fs>::reads_leave_pos;
 };
 
 // The capabilities the VFS derives from the table (FMODE_CAN_READ/WRITE).
@@ -226,9 +259,12 @@ std::string capabilities() {
   add(has_poll<Fs>, "poll");
   add(has_poll_wait<Fs>, "poll_wait");
   add(has_setfl<Fs>, "setfl");
+  add(has_fasync<Fs>, "fasync");
   add(has_fsync<Fs>, "fsync");
   add(has_getattr<Fs>, "getattr");
   add(has_release<Fs>, "release");
+  add(has_splice_write<Fs>, "splice_write");
+  add(has_splice_read<Fs>, "splice_read");
   add(has_host_fd<Fs>, "host_fd");
   return out;
 }

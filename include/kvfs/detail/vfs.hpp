@@ -271,13 +271,15 @@ inline constexpr int O_PATH_FLAGS = O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXE
 
 /// build_open_how() and build_open_flags() for open(2) on a 64-bit kernel:
 /// unknown bits dropped, O_LARGEFILE forced, O_SYNC implying O_DSYNC, an
-/// O_PATH open keeping only O_PATH_FLAGS; the file's f_flags. -EINVAL for
-/// an O_TMPFILE the kernel refuses.
+/// O_PATH open keeping only O_PATH_FLAGS, O_CLOEXEC left to the caller;
+/// the file's f_flags, or -EINVAL for O_CREAT | O_DIRECTORY and for an
+/// O_TMPFILE the kernel refuses.
 inline int build_open_flags(int flags) noexcept {
   constexpr int kernel_o_sync = 04000000;     // __O_SYNC (glibc's O_SYNC adds O_DSYNC)
   constexpr int kernel_tmpfile = 020000000;  // __O_TMPFILE (glibc's adds O_DIRECTORY)
   flags = (flags | force_o_largefile) & VALID_OPEN_FLAGS;
   if ((flags & O_PATH) != 0) flags &= O_PATH_FLAGS;
+  if ((flags & (O_CREAT | O_DIRECTORY)) == (O_CREAT | O_DIRECTORY)) return -EINVAL;  // since Linux 6.4
   if ((flags & kernel_o_sync) != 0) flags |= O_DSYNC;
   if ((flags & kernel_tmpfile) != 0) {
     if ((flags & (kernel_tmpfile | O_DIRECTORY | O_CREAT)) != (kernel_tmpfile | O_DIRECTORY)) return -EINVAL;
@@ -304,12 +306,17 @@ int getfl(const File& file) noexcept {
 inline constexpr int SETFL_MASK = O_APPEND | O_NONBLOCK | O_NDELAY | O_DIRECT | O_NOATIME;
 
 // setfl() of fs/fcntl.c: O_DIRECT needs a file that can do it (a pipe's
-// is packet mode, which pipefs allows); the file system mirrors the change
+// is packet mode, which pipefs allows); O_ASYNC goes to ->fasync, which
+// keeps FASYNC (outside SETFL_MASK); the file system mirrors the rest
 // first, so a refusal leaves f_flags as they were.
 template <class File, class Table>
 int vfs_setfl(File& file, const Table& f_op, int flags) {
   file.trace.step("setfl");
   if ((flags & O_DIRECT) != 0 && (file.f_mode & FMODE_CAN_ODIRECT) == 0) return -EINVAL;
+  if (((flags ^ file.f_flags) & FASYNC) != 0 && f_op.fasync != nullptr) {
+    trace_op(file, f_op, ".fasync");
+    if (const int error = f_op.fasync(file, (flags & FASYNC) != 0); error < 0) return error;
+  }
   const int next = (flags & SETFL_MASK) | (file.f_flags & ~SETFL_MASK);
   if (f_op.setfl != nullptr) {
     trace_op(file, f_op, ".setfl");

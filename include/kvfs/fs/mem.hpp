@@ -44,9 +44,10 @@ struct mem_device_file {
 };
 
 /// What the three devices share: llseek sets the position to 0 (null_lseek),
-/// and the inode is a character device of major 1.
+/// reads leave the position where it is, and the inode is a character device of major 1.
 template <unsigned Minor>
 struct mem_fops_base {
+  static constexpr bool reads_leave_pos = true;  // read_iter_zero(), read_iter_null(): ki_pos stays
   static loff_t llseek(auto& file, loff_t, int) noexcept { return file.f_pos = 0; }
 
   static int getattr(auto& file, struct ::stat& st) noexcept {
@@ -63,6 +64,7 @@ struct mem_fops_base {
 /// null_fops: reads find end of file, writes succeed and vanish.
 struct null_fops : mem_fops_base<3> {
   static constexpr std::string_view name = "null_fops";
+  static constexpr bool splice_write = true;  // splice_write_null
   static ssize_t read(auto&, std::span<std::byte>) noexcept { return 0; }
   static ssize_t write(auto&, std::span<const std::byte> buf) noexcept { return static_cast<ssize_t>(buf.size()); }
   static ssize_t read_iter(auto&, std::span<const ::iovec>) noexcept { return 0; }
@@ -78,6 +80,8 @@ struct null_fops : mem_fops_base<3> {
 /// zero_fops: reads fill zeros, writes succeed and vanish.
 struct zero_fops : mem_fops_base<5> {
   static constexpr std::string_view name = "zero_fops";
+  static constexpr bool splice_write = true;  // splice_write_zero
+  static constexpr bool splice_read = true;  // copy_splice_read
   static ssize_t read(auto&, std::span<std::byte> buf) noexcept {
     std::fill(buf.begin(), buf.end(), std::byte{0});
     return static_cast<ssize_t>(buf.size());
@@ -96,6 +100,7 @@ struct zero_fops : mem_fops_base<5> {
 /// full_fops: reads fill zeros, every write is ENOSPC.
 struct full_fops : mem_fops_base<7> {
   static constexpr std::string_view name = "full_fops";
+  static constexpr bool splice_read = true;  // copy_splice_read
   static ssize_t read_iter(auto&, std::span<const ::iovec> iov) noexcept { return detail::fill_zeros(iov); }
   static ssize_t write(auto&, std::span<const std::byte>) noexcept { return -ENOSPC; }
   static ssize_t pread(auto&, std::span<std::byte> buf, loff_t) noexcept {

@@ -20,6 +20,9 @@
 
 namespace kvfs {
 
+/// pipe2(2)'s flag for a notification pipe (include/uapi/linux/watch_queue.h).
+inline constexpr int O_NOTIFICATION_PIPE = O_EXCL;
+
 /// pipeanon_fops: a pipe end is a host descriptor, read and written with the
 /// same calls as posixfs's files (always with the SIGPIPE guard), with poll
 /// and without llseek, pread, pwrite or fsync. The private base keeps
@@ -27,6 +30,7 @@ namespace kvfs {
 struct pipeanon_fops : private posixfs_file_operations {
   static constexpr std::string_view name = "pipeanon_fops";
 
+  using posixfs_file_operations::fasync;  // pipe_fasync()
   using posixfs_file_operations::getattr;
   using posixfs_file_operations::host_fd;
   // pipe_poll(), and poll_wait(filp, &pipe->rd_wait, p): a pipe end is
@@ -58,11 +62,16 @@ struct pipe_pair {
 
 /// pipe2(2): `flags` may hold O_NONBLOCK (both ends), O_DIRECT (a packet
 /// pipe: each write is one read) and O_CLOEXEC, which kvfs always sets;
-/// anything else is EINVAL. As create_pipe_files(), the write end's flags
+/// O_NOTIFICATION_PIPE is ENOPKG (kvfs has no watch queues); anything else
+/// is EINVAL. As create_pipe_files(), the write end's flags
 /// show O_DIRECT and the read end's do not.
 inline pipe_pair pipe(int flags, std::error_code& ec) {
-  if ((flags & ~(O_NONBLOCK | O_DIRECT | O_CLOEXEC)) != 0) {
+  if ((flags & ~(O_NONBLOCK | O_DIRECT | O_CLOEXEC | O_NOTIFICATION_PIPE)) != 0) {
     ec.assign(EINVAL, std::system_category());
+    return {};
+  }
+  if ((flags & O_NOTIFICATION_PIPE) != 0) {  // watch_queue_init() of a kernel without CONFIG_WATCH_QUEUE
+    ec.assign(ENOPKG, std::system_category());
     return {};
   }
   int ends[2] = {-1, -1};

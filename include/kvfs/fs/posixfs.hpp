@@ -55,6 +55,8 @@ struct posix_file {
 /// even when close(2) is interrupted).
 struct posixfs_file_operations {
   static constexpr std::string_view name = "posixfs_file_operations";
+  static constexpr bool splice_write = true;  // iter_file_splice_write
+  static constexpr bool splice_read = true;  // filemap_splice_read (a host FIFO or directory is refused by type)
 
   static ssize_t read(auto& file, std::span<std::byte> buf) noexcept {
     file.trace.step("read(2)");
@@ -117,6 +119,14 @@ struct posixfs_file_operations {
     if (host < 0) return -errno;
     constexpr int mirrored = O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME;
     return ::fcntl(file.private_data.fd, F_SETFL, (host & ~mirrored) | (flags & mirrored)) < 0 ? -errno : 0;
+  }
+
+  // fasync_helper() for what has a wait queue (pipe_fasync, sock_fasync,
+  // tty_fasync); a regular file has no ->fasync and keeps O_ASYNC out. The
+  // host descriptor is not told: kvfs sends no SIGIO.
+  static int fasync(auto& file, bool on) noexcept {
+    if (file.private_data.pollable) file.f_flags = on ? file.f_flags | FASYNC : file.f_flags & ~FASYNC;
+    return 0;
   }
 
   static int getattr(auto& file, struct ::stat& st) noexcept {

@@ -68,6 +68,8 @@ struct ram_file {
 /// the f_pos of a duplicated descriptor) stay consistent.
 struct ramfs_file_operations {
   static constexpr std::string_view name = "ramfs_file_operations";
+  static constexpr bool splice_write = true;  // iter_file_splice_write
+  static constexpr bool splice_read = true;  // filemap_splice_read
 
   static ssize_t read(auto& file, std::span<std::byte> buf) {
     const ::iovec segment{buf.data(), buf.size()};
@@ -78,23 +80,27 @@ struct ramfs_file_operations {
     return write_iter(file, {&segment, 1});
   }
 
+  // rw_verify_area() of f_pos (here, under the inode lock), then
   // generic_file_read_iter() at f_pos; a directory is EISDIR (generic_read_dir).
   static ssize_t read_iter(auto& file, std::span<const ::iovec> iov) {
     ram_inode& inode = *file.private_data.inode;
     std::lock_guard guard(inode.i_rwsem);
+    if (const int error = detail::rw_verify_area(&file.f_pos, detail::iov_length(iov)); error < 0) return error;
     if (inode.is_dir()) return -EISDIR;
     const ssize_t done = copy_out(inode, iov, file.f_pos);
     file.f_pos += done;
     return done;
   }
 
-  // generic_file_write_iter() at f_pos, or at the end with O_APPEND.
+  // rw_verify_area() of f_pos (O_APPEND or not, as vfs_write() checks it),
+  // then generic_file_write_iter() at f_pos, or at the end with O_APPEND.
   static ssize_t write_iter(auto& file, std::span<const ::iovec> iov) {
     ram_inode& inode = *file.private_data.inode;
     std::lock_guard guard(inode.i_rwsem);
-    if ((file.f_flags & O_APPEND) != 0) file.f_pos = static_cast<loff_t>(inode.pages.size());
-    const ssize_t done = copy_in(inode, iov, file.f_pos);
-    if (done > 0) file.f_pos += done;
+    if (const int error = detail::rw_verify_area(&file.f_pos, detail::iov_length(iov)); error < 0) return error;
+    const loff_t pos = (file.f_flags & O_APPEND) != 0 ? static_cast<loff_t>(inode.pages.size()) : file.f_pos;
+    const ssize_t done = copy_in(inode, iov, pos);
+    if (done > 0) file.f_pos = pos + done;  // new_sync_write(): only a write that wrote moves it
     return done;
   }
 
@@ -286,11 +292,18 @@ class ramfs::super_block final : public kvfs::super_block {
 
   /// open(2) as the descriptor table needs it: the inode, or an errno.
   int open_inode(std::string_view path, int flags, mode_t mode, std::shared_ptr<ram_inode>& out) {
-    constexpr int kernel_tmpfile = 020000000;  // __O_TMPFILE: do_tmpfile() needs ->tmpfile, which ramfs lacks here
-    if ((flags & kernel_tmpfile) != 0) return EOPNOTSUPP;
     std::lock_guard guard(tree_lock_);
+    constexpr int kernel_tmpfile = 020000000;  // __O_TMPFILE: do_tmpfile() walks to the directory,
+    if ((flags & kernel_tmpfile) != 0) {       // then ramfs_tmpfile() makes an inode no name links
+      std::shared_ptr<ram_inode> dir;
+      if (const int error = lookup(path, dir); error != 0) return error;
+      if (!dir->is_dir()) return ENOTDIR;
+      out = std::make_shared<ram_inode>(S_IFREG | (mode & 07777), detail::get_next_ino());
+      return 0;
+    }
     auto [parent, leaf, error] = walk_parent(path);
     if (error != 0) return error;
+    bool created = false;
     if (leaf.empty()) {  // the root itself
       out = root_;
     } else if (auto it = parent->children.find(leaf); it != parent->children.end()) {
@@ -301,12 +314,24 @@ class ramfs::super_block final : public kvfs::super_block {
       if ((flags & O_DIRECTORY) != 0) return EINVAL;
       out = std::make_shared<ram_inode>(S_IFREG | (mode & 07777), detail::get_next_ino());
       parent->children.emplace(std::string(leaf), out);
+      created = true;
     }
-    if (out->is_dir() && (flags & O_ACCMODE) != O_RDONLY) return EISDIR;
-    if (!out->is_dir() && (flags & O_DIRECTORY) != 0) return ENOTDIR;
-    if ((flags & O_TRUNC) != 0 && (flags & O_ACCMODE) != O_RDONLY && !out->is_dir()) {
-      std::lock_guard inode_guard(out->i_rwsem);
-      out->pages.clear();
+    return do_open(*out, flags, created);
+  }
+
+  // do_open() of fs/namei.c on what the walk found: O_CREAT on a directory
+  // is EISDIR; O_DIRECTORY needs one (ENOTDIR); may_open() refuses a
+  // directory any write access, which O_TRUNC and O_ACCMODE 3 ask for too;
+  // O_TRUNC truncates an existing regular file whatever the access mode.
+  static int do_open(ram_inode& inode, int flags, bool created) {
+    if ((flags & O_PATH) != 0) return (flags & O_DIRECTORY) != 0 && !inode.is_dir() ? ENOTDIR : 0;
+    if ((flags & O_CREAT) != 0 && inode.is_dir()) return EISDIR;
+    if ((flags & O_DIRECTORY) != 0 && !inode.is_dir()) return ENOTDIR;
+    const bool may_write = (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC) != 0;
+    if (inode.is_dir() && may_write) return EISDIR;
+    if (!created && (flags & O_TRUNC) != 0 && S_ISREG(inode.i_mode)) {
+      std::lock_guard inode_guard(inode.i_rwsem);
+      inode.pages.clear();
     }
     return 0;
   }

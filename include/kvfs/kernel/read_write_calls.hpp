@@ -4,11 +4,14 @@
 #pragma once
 
 #include <kvfs/any_file.hpp>
+#include <kvfs/detail/syscall.hpp>
 #include <kvfs/detail/vfs.hpp>
 #include <kvfs/file.hpp>
 #include <kvfs/kernel/detail/fdget.hpp>
 
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 
@@ -54,62 +57,157 @@ class read_write_calls {
   /// without, reads at and advances in_fd's position. The checks are
   /// do_sendfile()'s, in its order: the input (EBADF, then ESPIPE for an
   /// offset on a stream), rw_verify_area() of the input range (EINVAL), the
-  /// output (EBADF), then do_splice_direct()'s (EINVAL for an O_APPEND
-  /// output, or an input that has no splice_read: a pipe or a directory).
+  /// output (EBADF); then, into a pipe, splice_file_to_pipe()'s
+  /// wait_for_space() (EPIPE without readers, EAGAIN when full and
+  /// non-blocking; O_APPEND is fine), into a file, rw_verify_area() of its
+  /// position, do_splice_direct()'s EINVAL for O_APPEND and for an input
+  /// that cannot seek (a pipe, a socket); in both, EINVAL for an input without ->splice_read (a
+  /// pipe, a directory, /dev/null), and, once there is data, for an output
+  /// without ->splice_write (/dev/full).
   long sendfile(int out_fd, int in_fd, loff_t* offset, std::size_t count) {
     file_ref in = self().files().fdget(in_fd);
     if (!in || (in->f_mode & FMODE_READ) == 0) return -EBADF;
     if (offset != nullptr && (in->f_mode & FMODE_PREAD) == 0) return -ESPIPE;
-    const loff_t pos = offset != nullptr ? *offset : in->f_pos;
+    const loff_t pos = offset != nullptr ? *offset : f_pos_of(*in);
     if (const int error = detail::rw_verify_area(&pos, count); error < 0) return error;
     file_ref out = self().files().fdget(out_fd);
     if (!out || (out->f_mode & FMODE_WRITE) == 0) return -EBADF;
-    if ((out->f_flags & O_APPEND) != 0) return -EINVAL;
-    if (S_ISFIFO(in->f_inode.i_mode) || S_ISDIR(in->f_inode.i_mode)) return -EINVAL;
-    if (count == 0) return 0;
-    return copy_loop(*in, *out, offset, std::min(count, detail::MAX_RW_COUNT));
+    const bool into_pipe = S_ISFIFO(out->f_inode.i_mode);
+    if (into_pipe) {
+      if (const long error = wait_for_space(*out); error < 0) return error;
+    } else {
+      const loff_t out_pos = out_seekable(*out) ? f_pos_of(*out) : 0;
+      if (const int error = detail::rw_verify_area(&out_pos, count); error < 0) return error;
+      if ((out->f_flags & O_APPEND) != 0) return -EINVAL;
+      if ((in->f_mode & FMODE_LSEEK) == 0) return -EINVAL;  // splice_direct_to_actor(): a seekable input only
+    }
+    if (count == 0) return 0;  // do_splice_read(): nothing to read is 0 before ->splice_read is asked
+    if (!in->f_op->splice_read || S_ISFIFO(in->f_inode.i_mode) || S_ISDIR(in->f_inode.i_mode)) return -EINVAL;
+    count = std::min(count, detail::MAX_RW_COUNT);
+    if (const long moved = host_sendfile(*in, *out, offset, count); moved != -ENOSYS) return moved;
+    return copy_loop(*in, *out, offset, count);
   }
 
  private:
   Process& self() noexcept { return static_cast<Process&>(*this); }
+
+  // Both files are the host's (posixfs, pipes, sockets): the host's own
+  // sendfile moves the data in its kernel, with its page-sized steps and
+  // its positions; EPIPE comes back without a SIGPIPE. -ENOSYS otherwise.
+  static long host_sendfile(any_file& in, any_file& out, loff_t* offset, std::size_t count) {
+    const int from = detail::vfs_host_fd(in, *in.f_op);
+    const int to = detail::vfs_host_fd(out, *out.f_op);
+    if (from < 0 || to < 0) return -ENOSYS;
+    in.trace.step("host sendfile(2)");
+    ::off_t pos = offset != nullptr ? *offset : 0;
+    const long moved = detail::without_sigpipe([&] {
+      return detail::retry_eintr([&] { return ::sendfile(to, from, offset != nullptr ? &pos : nullptr, count); });
+    });
+    if (offset != nullptr) *offset = pos;
+    return moved;
+  }
+
+  // The file's position: a host file keeps its own (posixfs), so it is
+  // asked with llseek(0, SEEK_CUR); a stream has none (0).
+  static loff_t f_pos_of(any_file& file) {
+    if ((file.f_mode & FMODE_LSEEK) == 0) return file.f_pos;
+    const loff_t pos = detail::vfs_llseek(file, *file.f_op, 0, SEEK_CUR);
+    return pos < 0 ? file.f_pos : pos;
+  }
+
+  // wait_for_space() of fs/splice.c, asked of the pipe's ->poll.
+  static long wait_for_space(any_file& pipe) {
+    const short mask = detail::vfs_poll(pipe, *pipe.f_op);
+    if ((mask & POLLERR) != 0) return -EPIPE;
+    if ((mask & POLLOUT) == 0 && (pipe.f_flags & O_NONBLOCK) != 0) return -EAGAIN;
+    return 0;
+  }
 
   template <class Call>
   long call(int fd, std::string_view name, Call c) {
     return detail::with_file(self().files(), fd, name, c);
   }
 
-  // do_splice_direct() stand-in: read into a buffer and write it all out.
-  // With an offset, *offset ends advanced by what was written.
+  // What one step of splice_direct_to_actor() moves: the internal pipe's 16
+  // page slots, the first filled from `pos` to its page's end, so a file
+  // copied onto itself ends as Linux leaves it.
+  static constexpr std::size_t page_size = 4096;
+  static constexpr std::size_t pipe_buffer_bytes = 16 * page_size;  // PIPE_DEF_BUFFERS pages
+  static std::size_t splice_step(loff_t pos) noexcept {
+    return pipe_buffer_bytes - static_cast<std::size_t>(pos) % page_size;
+  }
+
+  // do_splice_direct() stand-in. The input is read at `pos` (*offset or
+  // its position) and the output written at `out_pos` (its position),
+  // local copies that do_sendfile() stores back once something moved: the
+  // output's first, then the input's (so a file sent onto itself ends at
+  // the input's), unless the input's reads leave the position (/dev/zero).
   static long copy_loop(any_file& in, any_file& out, loff_t* offset, std::size_t count) {
+    const bool in_seekable = (in.f_mode & FMODE_PREAD) != 0;
+    const loff_t pos = offset != nullptr ? *offset : f_pos_of(in);
+    const loff_t out_pos = out_seekable(out) ? f_pos_of(out) : 0;
     std::size_t total = 0;
-    const long result = copy_chunks(in, out, offset, count, total);
-    if (offset != nullptr) *offset += static_cast<loff_t>(total);
-    return total > 0 ? static_cast<long>(total) : result;
+    const long result = copy_chunks(in, out, pos, out_pos, count, total);
+    if (total == 0) return result;
+    const auto moved = static_cast<loff_t>(total);
+    if (out_seekable(out)) detail::vfs_llseek(out, *out.f_op, out_pos + moved, SEEK_SET);
+    if (!in.f_op->reads_leave_pos) {
+      if (offset != nullptr) {
+        *offset = pos + moved;
+      } else if (in_seekable) {
+        detail::vfs_llseek(in, *in.f_op, pos + moved, SEEK_SET);
+      }
+    }
+    return static_cast<long>(total);
+  }
+
+  // A file written at a position of its own (not a pipe, a socket).
+  static bool out_seekable(const any_file& out) noexcept {
+    return (out.f_mode & FMODE_PWRITE) != 0 && !S_ISFIFO(out.f_inode.i_mode);
+  }
+
+  static bool same_inode(const any_file& a, const any_file& b) noexcept {
+    return a.f_inode.i_ino != 0 && a.f_inode.i_ino == b.f_inode.i_ino && a.f_mnt == b.f_mnt;
+  }
+
+  // A file sent onto itself `distance` bytes ahead: the kernel's pipe holds
+  // references to the page cache, not copies, so each byte written is read
+  // again `distance` bytes later: the step's data is its first `distance`
+  // bytes repeated, as a forward copy leaves it.
+  static void overlap_forward(std::span<std::byte> step, loff_t distance) noexcept {
+    if (distance <= 0 || static_cast<std::size_t>(distance) >= step.size()) return;
+    const auto d = static_cast<std::size_t>(distance);
+    for (std::size_t j = d; j < step.size(); ++j) step[j] = step[j - d];
   }
 
   // The transfer itself: `total` counts the bytes written; the result is
   // the error or end that stopped it (0 when `count` was reached).
-  static long copy_chunks(any_file& in, any_file& out, const loff_t* offset, std::size_t count, std::size_t& total) {
-    std::array<std::byte, 65536> buffer;
+  static long copy_chunks(any_file& in, any_file& out, loff_t pos, loff_t out_pos, std::size_t count,
+                          std::size_t& total) {
+    const bool in_seekable = (in.f_mode & FMODE_PREAD) != 0;
+    std::array<std::byte, pipe_buffer_bytes> buffer;
     while (total < count) {
-      const std::span<std::byte> chunk(buffer.data(), std::min(buffer.size(), count - total));
-      const ssize_t got = offset != nullptr
-                              ? detail::vfs_pread(in, *in.f_op, chunk, *offset + static_cast<loff_t>(total))
-                              : detail::vfs_read(in, *in.f_op, chunk);
+      const loff_t at = pos + static_cast<loff_t>(total);
+      const loff_t to = out_pos + static_cast<loff_t>(total);
+      const std::span<std::byte> chunk(buffer.data(), std::min(splice_step(at), count - total));
+      const ssize_t got = in_seekable ? detail::vfs_pread(in, *in.f_op, chunk, at) : detail::vfs_read(in, *in.f_op, chunk);
       if (got <= 0) return got;
-      ssize_t put = 0;
-      while (put < got) {
-        const ssize_t wrote = detail::vfs_write(
-            out, *out.f_op, chunk.subspan(static_cast<std::size_t>(put), static_cast<std::size_t>(got - put)));
+      // do_splice_from(): data for an output without ->splice_write (not a pipe) is EINVAL.
+      if (!out.f_op->splice_write && !S_ISFIFO(out.f_inode.i_mode)) return -EINVAL;
+      const std::span<std::byte> data = chunk.first(static_cast<std::size_t>(got));
+      if (same_inode(in, out)) overlap_forward(data, to - at);
+      std::size_t put = 0;
+      while (put < data.size()) {
+        const std::span<const std::byte> rest = data.subspan(put);
+        const ssize_t wrote = out_seekable(out) ? detail::vfs_pwrite(out, *out.f_op, rest, to + static_cast<loff_t>(put))
+                                                : detail::vfs_write(out, *out.f_op, rest);
         if (wrote <= 0) {
-          // Bytes read but not written go back to the input's position.
-          if (offset == nullptr && in.f_op->llseek != nullptr) detail::vfs_llseek(in, *in.f_op, put - got, SEEK_CUR);
-          total += static_cast<std::size_t>(put);
+          total += put;
           return wrote;
         }
-        put += wrote;
+        put += static_cast<std::size_t>(wrote);
       }
-      total += static_cast<std::size_t>(got);
+      total += put;
     }
     return 0;
   }

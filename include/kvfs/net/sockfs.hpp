@@ -68,6 +68,8 @@ ssize_t sock_recvmsg(socket<Proto>& sock, std::span<const ::iovec> iov, int flag
 template <proto_ops Proto>
 struct socket_file_ops {
   static constexpr std::string_view name = "socket_file_ops";
+  static constexpr bool splice_write = true;  // splice_to_socket
+  static constexpr bool splice_read = true;  // sock_splice_read
 
   // sock_read_iter(): a zero-length read returns 0 at once.
   static ssize_t read_iter(auto& file, std::span<const ::iovec> iov) {
@@ -92,6 +94,12 @@ struct socket_file_ops {
   static int host_fd(auto& file) noexcept { return file.private_data.native_handle(); }
 
   // The inode: S_IFSOCK, as sock_alloc() makes it.
+  // sock_fasync(): FASYNC kept in f_flags (kvfs sends no SIGIO).
+  static int fasync(auto& file, bool on) noexcept {
+    file.f_flags = on ? file.f_flags | FASYNC : file.f_flags & ~FASYNC;
+    return 0;
+  }
+
   static int getattr(auto& file, struct ::stat& st) noexcept {
     return ::fstat(file.private_data.native_handle(), &st) < 0 ? -errno : 0;
   }
