@@ -15,6 +15,8 @@
 #include "support.hpp"
 #include "tcp_support.hpp"
 
+#include <algorithm>
+#include <array>
 #include <csignal>
 #include <sstream>
 #include <string>
@@ -274,6 +276,95 @@ TEST_CASE("copy to a vanished peer: an error, never a SIGPIPE, on every path", "
     const kvfs::copy_result r = kvfs::copy(in, pair.client, ec);
     CHECK(r.mechanism == copy_mechanism::read_write);
     CHECK(vanished(ec));
+  }
+  CHECK_FALSE(kvfs_test::sigpipe_pending());
+  std::signal(SIGPIPE, previous);
+}
+
+// Read `n` bytes of what arrives, then go away (the peer of a transfer in
+// progress).
+template <class D>
+void read_then_close(D& d, std::size_t n) {
+  std::array<std::byte, 65536> buf{};
+  for (std::size_t got = 0; got < n;) {
+    const ssize_t r = d.vfs_read(std::span(buf).first(std::min(buf.size(), n - got)));
+    if (r <= 0) break;
+    got += static_cast<std::size_t>(r);
+  }
+  kvfs::close(d);
+}
+
+// The same, with the peer leaving mid-transfer: the first megabyte has
+// arrived. (copy_file_range, file to file, has no peer to lose.)
+TEST_CASE("a peer that leaves mid-transfer: a count or an error, never a SIGPIPE, on every path",
+          "[copy][sigpipe]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  const auto previous = std::signal(SIGPIPE, SIG_DFL);
+  temp_dir dir;
+  const std::string data = pattern(64 << 20);  // more than any socket or pipe buffers
+  constexpr std::size_t first = 1 << 20;
+  auto ended = [&](const kvfs::copy_result& r, std::error_code ec) {
+    const bool vanished = ec == std::errc::broken_pipe || ec == std::errc::connection_reset;
+    return vanished && r.bytes >= first && r.bytes < data.size();
+  };
+
+  SECTION("sendfile: file to TCP") {
+    kvfs_test::tcp_pair pair;
+    auto in = file_with(dir, "in", data);
+    std::thread peer([&] { read_then_close(pair.server, first); });
+    std::error_code ec;
+    const kvfs::copy_result r = kvfs::copy(in, pair.client, ec);
+    peer.join();
+    CHECK(r.mechanism == copy_mechanism::sendfile);
+    CHECK(ended(r, ec));
+  }
+  SECTION("splice: file to a pipe") {
+    kvfs::pipe_pair ends = kvfs::pipe();
+    auto in = file_with(dir, "in", data);
+    std::thread peer([&] { read_then_close(ends.read_end, first); });
+    std::error_code ec;
+    const kvfs::copy_result r = kvfs::copy(in, ends.write_end, ec);
+    peer.join();
+    CHECK(r.mechanism == copy_mechanism::splice);
+    CHECK(ended(r, ec));
+  }
+  SECTION("read/write: ramfs to TCP") {
+    kvfs::ramfs::super_block sb;
+    auto in = sb.open("/in", O_RDWR | O_CREAT, 0644);
+    kvfs::write_all(in, data);
+    kvfs::lseek(in, 0, SEEK_SET);
+    kvfs_test::tcp_pair pair;
+    std::thread peer([&] { read_then_close(pair.server, first); });
+    std::error_code ec;
+    const kvfs::copy_result r = kvfs::copy(in, pair.client, ec);
+    peer.join();
+    CHECK(r.mechanism == copy_mechanism::read_write);
+    CHECK(ended(r, ec));
+  }
+  SECTION("sendfile(2) through the table: the host's sendfile to a pipe") {
+    kvfs::process proc;
+    const int in = static_cast<int>(proc.open(dir / "table-in", O_RDWR | O_CREAT, 0644));
+    REQUIRE(proc.write(in, kvfs::as_bytes(data)) == static_cast<long>(data.size()));
+    proc.lseek(in, 0, SEEK_SET);
+    std::array<int, 2> ends{};
+    REQUIRE(proc.pipe(ends) == 0);
+    std::thread peer([&] {
+      std::array<std::byte, 65536> buf{};
+      for (std::size_t got = 0; got < first;) {
+        const long r = proc.read(ends[0], buf);
+        if (r <= 0) break;
+        got += static_cast<std::size_t>(r);
+      }
+      proc.close(ends[0]);
+    });
+    long total = 0;
+    long r = 0;
+    while ((r = proc.sendfile(ends[1], in, nullptr, data.size())) > 0) total += r;
+    peer.join();
+    CHECK(r == -EPIPE);
+    CHECK(total >= static_cast<long>(first));
+    proc.close(ends[1]);
+    proc.close(in);
   }
   CHECK_FALSE(kvfs_test::sigpipe_pending());
   std::signal(SIGPIPE, previous);
