@@ -69,6 +69,23 @@ struct real_kernel {
   long recv(int fd, std::span<std::byte> b, int flags = 0) { return raw_result(::recv(fd, b.data(), b.size(), flags)); }
   long shutdown(int fd, int how) { return raw_result(::shutdown(fd, how)); }
   long mkdir(const std::filesystem::path& p, mode_t mode) { return raw_result(::mkdir(p.c_str(), mode)); }
+  long fstatat(int dirfd, const std::string& p, struct ::stat& st, int flags) {
+    return raw_result(::fstatat(dirfd, p.c_str(), &st, flags));
+  }
+  long unlinkat(int dirfd, const std::string& p, int flags) { return raw_result(::unlinkat(dirfd, p.c_str(), flags)); }
+  long renameat2(int od, const std::string& o, int nd, const std::string& n, unsigned flags) {
+    return raw_result(::renameat2(od, o.c_str(), nd, n.c_str(), flags));
+  }
+  long linkat(int od, const std::string& o, int nd, const std::string& n, int flags) {
+    return raw_result(::linkat(od, o.c_str(), nd, n.c_str(), flags));
+  }
+  long symlinkat(const std::string& target, int nd, const std::string& n) {
+    return raw_result(::symlinkat(target.c_str(), nd, n.c_str()));
+  }
+  long readlinkat(int dirfd, const std::string& p, std::span<char> buf) {
+    return raw_result(::readlinkat(dirfd, p.c_str(), buf.data(), buf.size()));
+  }
+  long truncate(const std::string& p, kvfs::loff_t length) { return raw_result(::truncate(p.c_str(), length)); }
   long socket(int family, int type, int protocol) {
     return raw_result(::socket(family, type | SOCK_CLOEXEC, protocol));
   }
@@ -147,6 +164,17 @@ struct kvfs_kernel {
   long shutdown(int fd, int how) { return proc.shutdown(fd, how); }
   long sendfile(int out, int in, kvfs::loff_t* off, std::size_t count) { return proc.sendfile(out, in, off, count); }
   long mkdir(const std::filesystem::path& p, mode_t mode) { return proc.mkdir(p, mode); }
+  long fstatat(int dirfd, const std::string& p, struct ::stat& st, int flags) { return proc.fstatat(dirfd, p, st, flags); }
+  long unlinkat(int dirfd, const std::string& p, int flags) { return proc.unlinkat(dirfd, p, flags); }
+  long renameat2(int od, const std::string& o, int nd, const std::string& n, unsigned flags) {
+    return proc.renameat2(od, o, nd, n, flags);
+  }
+  long linkat(int od, const std::string& o, int nd, const std::string& n, int flags) {
+    return proc.linkat(od, o, nd, n, flags);
+  }
+  long symlinkat(const std::string& target, int nd, const std::string& n) { return proc.symlinkat(target, nd, n); }
+  long readlinkat(int dirfd, const std::string& p, std::span<char> buf) { return proc.readlinkat(dirfd, p, buf); }
+  long truncate(const std::string& p, kvfs::loff_t length) { return proc.truncate(p, length); }
   long socket(int family, int type, int protocol) { return proc.socket(family, type | SOCK_CLOEXEC, protocol); }
   long bind(int fd, const ::sockaddr* a, socklen_t len) { return proc.bind(fd, a, len); }
   long connect(int fd, const ::sockaddr* a, socklen_t len) { return proc.connect(fd, a, len); }

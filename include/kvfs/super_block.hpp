@@ -16,6 +16,7 @@
 
 #include <kvfs/any_file.hpp>
 #include <kvfs/file_system.hpp>
+#include <kvfs/inode.hpp>
 
 #include <sys/types.h>
 
@@ -47,6 +48,11 @@ class super_block {
   /// Whether `path` is a directory here (a mount point must be): 0,
   /// -ENOENT or -ENOTDIR.
   virtual int lookup_dir(std::string_view path) = 0;
+
+  /// s_root: the inode the path walk starts from in this mount, or none
+  /// for a file system without inode_operations (whose names only open(2)
+  /// and mkdir(2) reach: the other path calls answer EOPNOTSUPP).
+  virtual inode_ptr root_inode() { return nullptr; }
 };
 
 /// A file-system type that can be mounted by name.

@@ -14,6 +14,7 @@
 #include <kvfs/detail/syscall.hpp>
 #include <kvfs/detail/vfs.hpp>
 #include <kvfs/file_system.hpp>
+#include <kvfs/fs/posixfs_inode.hpp>
 #include <kvfs/io.hpp>
 #include <kvfs/name.hpp>
 #include <kvfs/super_block.hpp>
@@ -161,6 +162,8 @@ struct posixfs {
   static constexpr unsigned fs_flags = FS_REQUIRES_DEV;
   using private_data = posix_file;
   using file_operations = posixfs_file_operations;
+  using inode_type = posix_node;
+  using inode_operations = posixfs_inode_operations;
 
   class super_block;
   /// mount(2): the host directory `source` ("/" when empty) under the mount
@@ -269,6 +272,12 @@ class posixfs::super_block final : public kvfs::super_block {
     struct ::stat st {};
     if (::stat(host_path(path).c_str(), &st) < 0) return -errno;
     return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+  }
+
+  inode_ptr root_inode() override {
+    inode_ptr root;
+    policy_inode<posixfs>::make(posix_node{root_ == "/" ? std::string() : root_}, root);
+    return root;
   }
 
  private:

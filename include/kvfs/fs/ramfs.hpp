@@ -16,7 +16,9 @@
 #include <kvfs/detail/spinlock.hpp>
 #include <kvfs/detail/vfs.hpp>
 #include <kvfs/file_system.hpp>
+#include <kvfs/inode.hpp>
 #include <kvfs/fs/detail/page_cache.hpp>
+#include <kvfs/fs/ramfs_inode.hpp>
 #include <kvfs/io.hpp>
 #include <kvfs/name.hpp>
 #include <kvfs/super_block.hpp>
@@ -42,21 +44,6 @@
 #include <vector>
 
 namespace kvfs {
-
-/// An inode of ramfs: a regular file's bytes or a directory's entries.
-struct ram_inode {
-  ram_inode(mode_t mode, ino_t ino) : i_mode(mode), i_ino(ino) {}
-
-  const mode_t i_mode;
-  const ino_t i_ino;
-  // The inode lock (the kernel has i_rwsem): a spinlock, because each hold
-  // is a memcpy; a waiter yields its core after a short spin.
-  mutable detail::spinlock i_rwsem;
-  detail::page_cache pages;  // the file's bytes: i_mapping
-  std::map<std::string, std::shared_ptr<ram_inode>, std::less<>> children;
-
-  bool is_dir() const noexcept { return S_ISDIR(i_mode); }
-};
 
 /// What a ramfs file's private_data holds: its inode.
 struct ram_file {
@@ -156,15 +143,7 @@ struct ramfs_file_operations {
   static int fsync(auto&) noexcept { return 0; }  // memory is always in sync
 
   static int getattr(auto& file, struct ::stat& st) {
-    const ram_inode& inode = *file.private_data.inode;
-    std::lock_guard guard(inode.i_rwsem);
-    st = {};
-    st.st_mode = inode.i_mode;
-    st.st_ino = inode.i_ino;
-    st.st_nlink = 1;
-    st.st_size = static_cast<off_t>(inode.pages.size());
-    st.st_blksize = 4096;
-    st.st_blocks = static_cast<blkcnt_t>(inode.pages.nr_pages() * (detail::page_cache::page_size / 512));
+    file.private_data.inode->fillattr(st);
     return 0;
   }
 
@@ -193,6 +172,8 @@ struct ramfs {
   static constexpr auto name = name_c<"ramfs">;
   using private_data = ram_file;
   using file_operations = ramfs_file_operations;
+  using inode_type = ram_node;
+  using inode_operations = ramfs_inode_operations;
 
   class super_block;
   /// mount(2): a fresh, empty instance (the source is ignored, as ramfs's).
@@ -248,6 +229,12 @@ class ramfs::super_block final : public kvfs::super_block {
     return 0;
   }
 
+  inode_ptr root_inode() override {
+    inode_ptr root;
+    policy_inode<ramfs>::make(ram_node{root_, &tree_lock_}, root);
+    return root;
+  }
+
   int lookup_dir(std::string_view path) override {
     std::error_code ec;
     list(path, ec);
@@ -262,6 +249,7 @@ class ramfs::super_block final : public kvfs::super_block {
     if (leaf.empty() || parent->children.count(leaf) != 0) return -EEXIST;
     parent->children.emplace(std::string(leaf),
                              std::make_shared<ram_inode>(S_IFDIR | (mode & 07777), detail::get_next_ino()));
+    ++parent->i_nlink;
     return 0;
   }
 
@@ -388,6 +376,8 @@ class ramfs::super_block final : public kvfs::super_block {
     if (directory && !it->second->is_dir()) return -ENOTDIR;
     if (!directory && it->second->is_dir()) return -EISDIR;
     if (directory && !it->second->children.empty()) return -ENOTEMPTY;
+    if (directory) --parent->i_nlink;
+    it->second->i_nlink = directory ? 0U : it->second->i_nlink - 1;
     parent->children.erase(it);
     return 0;
   }

@@ -105,6 +105,15 @@ class namespace_calls {
     return {best->sb, inside.empty() ? std::string("/") : inside};
   }
 
+  /// The newest mount whose mount point is exactly `path`, or none: what
+  /// the path walk crosses into (lookup_mnt() on a dentry).
+  std::shared_ptr<super_block> mounted_at(const std::string& path) const {
+    std::lock_guard guard(lock_);
+    for (auto it = mounts_.rbegin(); it != mounts_.rend(); ++it)
+      if (it->target == path) return it->sb;
+    return nullptr;
+  }
+
  protected:
   /// The root of the namespace (init_mount_tree()).
   void mount_root(std::string fstype, std::shared_ptr<super_block> sb) {

@@ -28,6 +28,7 @@
 #include <kvfs/kernel/filesystems.hpp>
 #include <kvfs/kernel/namespace_calls.hpp>
 #include <kvfs/kernel/open_calls.hpp>
+#include <kvfs/kernel/path_calls.hpp>
 #include <kvfs/kernel/pipe_calls.hpp>
 #include <kvfs/kernel/read_write_calls.hpp>
 #include <kvfs/kernel/select_calls.hpp>
@@ -58,6 +59,7 @@ class process : public file_calls<process>,
                 public select_calls<process>,
                 public open_calls<process>,
                 public namespace_calls<process>,
+                public path_calls<process>,
                 public pipe_calls<process>,
                 public socket_calls<process> {
  public:

@@ -57,10 +57,19 @@ class page_cache {
   }
 
   /// truncate_pagecache() to 0 (O_TRUNC).
-  void clear() noexcept {
-    pages_.clear();
-    last_ = {};
-    i_size_ = 0;
+  void clear() noexcept { truncate(0); }
+
+  /// truncate_setsize(): the size becomes `size`; pages wholly past it go,
+  /// the tail of the last one is zeroed (growing leaves a hole).
+  void truncate(std::uint64_t size) {
+    if (size < i_size_) {
+      pages_.erase(pages_.lower_bound((size + page_size - 1) / page_size), pages_.end());
+      if (const auto it = pages_.find(size / page_size); it != pages_.end() && size % page_size != 0) {
+        std::memset(it->second->data() + size % page_size, 0, page_size - size % page_size);
+      }
+      last_ = {};
+    }
+    i_size_ = size;
   }
 
  private:

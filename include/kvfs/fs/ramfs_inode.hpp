@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: BSL-1.0
+// kvfs/fs/ramfs_inode.hpp - ramfs's inodes and its inode_operations: the
+// simple_* helpers of fs/libfs.c and fs/ramfs/inode.c (ramfs_mknod,
+// ramfs_mkdir, ramfs_symlink, simple_link, simple_unlink, simple_rmdir,
+// simple_rename).
+#pragma once
+
+#include <kvfs/detail/ino.hpp>
+#include <kvfs/detail/spinlock.hpp>
+#include <kvfs/fs/detail/page_cache.hpp>
+#include <kvfs/inode.hpp>
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <atomic>
+#include <cerrno>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace kvfs {
+
+/// An inode of ramfs: a regular file's bytes, a directory's entries or a
+/// symlink's target.
+struct ram_inode {
+  ram_inode(mode_t mode, ino_t ino) : i_mode(mode), i_ino(ino), i_nlink(S_ISDIR(mode) ? 2 : 1) {}
+
+  const mode_t i_mode;
+  const ino_t i_ino;
+  std::atomic<unsigned> i_nlink;  // names (and, for a directory, "." and its children's "..")
+  // The inode lock (the kernel has i_rwsem): a spinlock, because each hold
+  // is a memcpy; a waiter yields its core after a short spin.
+  mutable detail::spinlock i_rwsem;
+  detail::page_cache pages;  // the file's bytes: i_mapping
+  std::map<std::string, std::shared_ptr<ram_inode>, std::less<>> children;  // under the tree lock
+  std::string i_link;  // a symlink's target
+
+  bool is_dir() const noexcept { return S_ISDIR(i_mode); }
+
+  /// generic_fillattr(): what stat(2) shows.
+  void fillattr(struct ::stat& st) const {
+    std::lock_guard guard(i_rwsem);
+    st = {};
+    st.st_mode = i_mode;
+    st.st_ino = i_ino;
+    st.st_nlink = i_nlink.load();
+    st.st_size = S_ISLNK(i_mode) ? static_cast<off_t>(i_link.size()) : static_cast<off_t>(pages.size());
+    st.st_blksize = 4096;
+    st.st_blocks = static_cast<blkcnt_t>(pages.nr_pages() * (detail::page_cache::page_size / 512));
+  }
+};
+
+/// What a ramfs name leads to: the inode, and the tree lock of its
+/// super_block, which every change of a directory holds (the kernel's
+/// i_rwsem of the directories and s_vfs_rename_mutex, in one).
+struct ram_node {
+  std::shared_ptr<ram_inode> inode;
+  std::mutex* tree_lock = nullptr;
+
+  bool operator==(const ram_node& other) const noexcept { return inode == other.inode; }
+};
+
+/// ramfs_dir_inode_operations (and ramfs_symlink_inode_operations'
+/// get_link): names in memory.
+struct ramfs_inode_operations {
+  static constexpr std::string_view name = "ramfs_dir_inode_operations";
+
+  // simple_lookup()
+  static int lookup(ram_node& dir, std::string_view name, ram_node& out) {
+    std::lock_guard guard(*dir.tree_lock);
+    if (!dir.inode->is_dir()) return -ENOTDIR;
+    const auto it = dir.inode->children.find(name);
+    if (it == dir.inode->children.end()) return -ENOENT;
+    out = {it->second, dir.tree_lock};
+    return 0;
+  }
+
+  // ramfs_create() → ramfs_mknod()
+  static int create(ram_node& dir, std::string_view name, mode_t mode, ram_node& out) {
+    std::lock_guard guard(*dir.tree_lock);
+    auto inode = std::make_shared<ram_inode>(S_IFREG | (mode & 07777), detail::get_next_ino());
+    if (!dir.inode->children.emplace(std::string(name), inode).second) return -EEXIST;
+    out = {std::move(inode), dir.tree_lock};
+    return 0;
+  }
+
+  // ramfs_mkdir(): the parent gains the child's "..".
+  static int mkdir(ram_node& dir, std::string_view name, mode_t mode) {
+    std::lock_guard guard(*dir.tree_lock);
+    auto inode = std::make_shared<ram_inode>(S_IFDIR | (mode & 07777), detail::get_next_ino());
+    if (!dir.inode->children.emplace(std::string(name), std::move(inode)).second) return -EEXIST;
+    ++dir.inode->i_nlink;
+    return 0;
+  }
+
+  // ramfs_symlink()
+  static int symlink(ram_node& dir, std::string_view name, std::string_view target) {
+    std::lock_guard guard(*dir.tree_lock);
+    auto inode = std::make_shared<ram_inode>(S_IFLNK | 0777, detail::get_next_ino());
+    inode->i_link = target;
+    if (!dir.inode->children.emplace(std::string(name), std::move(inode)).second) return -EEXIST;
+    return 0;
+  }
+
+  // simple_link(): one more name for the inode.
+  static int link(ram_node& old, ram_node& dir, std::string_view name) {
+    std::lock_guard guard(*dir.tree_lock);
+    if (!dir.inode->children.emplace(std::string(name), old.inode).second) return -EEXIST;
+    ++old.inode->i_nlink;
+    return 0;
+  }
+
+  // simple_unlink(): the name goes; an open file keeps the inode.
+  static int unlink(ram_node& dir, std::string_view name) {
+    std::lock_guard guard(*dir.tree_lock);
+    const auto it = dir.inode->children.find(name);
+    if (it == dir.inode->children.end()) return -ENOENT;
+    if (it->second->is_dir()) return -EISDIR;
+    --it->second->i_nlink;
+    dir.inode->children.erase(it);
+    return 0;
+  }
+
+  // simple_rmdir(): an empty directory only.
+  static int rmdir(ram_node& dir, std::string_view name) {
+    std::lock_guard guard(*dir.tree_lock);
+    const auto it = dir.inode->children.find(name);
+    if (it == dir.inode->children.end()) return -ENOENT;
+    if (!it->second->is_dir()) return -ENOTDIR;
+    if (!it->second->children.empty()) return -ENOTEMPTY;
+    it->second->i_nlink = 0;
+    --dir.inode->i_nlink;
+    dir.inode->children.erase(it);
+    return 0;
+  }
+
+  // simple_rename() and simple_rename_exchange(): the target is replaced
+  // in one step (it never disappears), under the tree lock.
+  static int rename(ram_node& old_dir, std::string_view old_name, ram_node& new_dir, std::string_view new_name,
+                    unsigned flags) {
+    std::lock_guard guard(*old_dir.tree_lock);
+    auto& from = old_dir.inode->children;
+    auto& to = new_dir.inode->children;
+    const auto source = from.find(old_name);
+    if (source == from.end()) return -ENOENT;
+    const auto target = to.find(new_name);
+    const std::shared_ptr<ram_inode> moving = source->second;
+    if ((flags & RENAME_EXCHANGE) != 0) {
+      if (target == to.end()) return -ENOENT;
+      if (moving->is_dir() && !target->second->is_dir()) {  // each directory's ".." changes parent
+        --old_dir.inode->i_nlink;
+        ++new_dir.inode->i_nlink;
+      } else if (!moving->is_dir() && target->second->is_dir()) {
+        ++old_dir.inode->i_nlink;
+        --new_dir.inode->i_nlink;
+      }
+      std::swap(source->second, target->second);
+      return 0;
+    }
+    if (target != to.end()) {
+      if ((flags & RENAME_NOREPLACE) != 0) return -EEXIST;
+      const std::shared_ptr<ram_inode>& victim = target->second;
+      if (victim == moving) return 0;  // two names of one inode: nothing happens
+      if (moving->is_dir() && !victim->is_dir()) return -ENOTDIR;
+      if (!moving->is_dir() && victim->is_dir()) return -EISDIR;
+      if (victim->is_dir() && !victim->children.empty()) return -ENOTEMPTY;
+      if (victim->is_dir()) {
+        victim->i_nlink = 0;
+        --new_dir.inode->i_nlink;
+      } else {
+        --victim->i_nlink;
+      }
+    }
+    if (moving->is_dir()) {
+      --old_dir.inode->i_nlink;
+      ++new_dir.inode->i_nlink;
+    }
+    to[std::string(new_name)] = moving;
+    from.erase(source);
+    return 0;
+  }
+
+  // page_get_link()
+  static int get_link(ram_node& node, std::string& out) {
+    if (!S_ISLNK(node.inode->i_mode)) return -EINVAL;
+    out = node.inode->i_link;
+    return 0;
+  }
+
+  // simple_setattr(): the size (truncate_setsize).
+  static int setattr(ram_node& node, const iattr& attr) {
+    if ((attr.ia_valid & ATTR_SIZE) != 0) {
+      std::lock_guard guard(node.inode->i_rwsem);
+      node.inode->pages.truncate(static_cast<std::uint64_t>(attr.ia_size));
+    }
+    return 0;
+  }
+
+  static int getattr(ram_node& node, struct ::stat& st) {
+    node.inode->fillattr(st);
+    return 0;
+  }
+};
+
+}  // namespace kvfs

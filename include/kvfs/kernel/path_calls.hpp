@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: BSL-1.0
+// kvfs/kernel/path_calls.hpp - the system calls of fs/namei.c, fs/stat.c
+// and fs/open.c that name a path without opening it: fstatat, unlinkat,
+// rmdir, renameat2, linkat, symlinkat, readlinkat and truncate, each with
+// the kernel's checks in the kernel's order, through the path walk
+// (namei.hpp) and the inode_operations of the file system the walk ends in.
+#pragma once
+
+#include <kvfs/inode.hpp>
+#include <kvfs/kernel/namei.hpp>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace kvfs {
+
+/// Calls on paths, for `Process` (CRTP). A relative path starts at the
+/// directory `dirfd` names, or at the working directory (AT_FDCWD).
+template <class Process>
+class path_calls {
+ public:
+  /// fstatat(2): flags AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH (the file
+  /// `dirfd` itself when the path is "").
+  long fstatat(int dirfd, std::string_view path, struct ::stat& st, int flags) {
+    if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT)) != 0) return -EINVAL;
+    if (path.empty() && (flags & AT_EMPTY_PATH) != 0) return self().fstat(dirfd, st);
+    walk_result at;
+    const unsigned lookup = (flags & AT_SYMLINK_NOFOLLOW) != 0 ? 0 : LOOKUP_FOLLOW;
+    if (const int error = walk(dirfd, path, lookup, at); error < 0) return error;
+    return at.inode().getattr(st);
+  }
+  long stat(std::string_view path, struct ::stat& st) { return fstatat(AT_FDCWD, path, st, 0); }
+  long lstat(std::string_view path, struct ::stat& st) { return fstatat(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW); }
+
+  /// unlinkat(2): AT_REMOVEDIR makes it rmdir.
+  long unlinkat(int dirfd, std::string_view path, int flags) {
+    if ((flags & ~AT_REMOVEDIR) != 0) return -EINVAL;
+    return (flags & AT_REMOVEDIR) != 0 ? do_rmdir(dirfd, path) : do_unlinkat(dirfd, path);
+  }
+  long unlink(std::string_view path) { return do_unlinkat(AT_FDCWD, path); }
+  long rmdir(std::string_view path) { return do_rmdir(AT_FDCWD, path); }
+
+  /// renameat2(2): RENAME_NOREPLACE, RENAME_EXCHANGE (RENAME_WHITEOUT is
+  /// the file system's to refuse).
+  long renameat2(int olddirfd, std::string_view oldpath, int newdirfd, std::string_view newpath, unsigned flags) {
+    if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) != 0) return -EINVAL;
+    if ((flags & (RENAME_NOREPLACE | RENAME_WHITEOUT)) != 0 && (flags & RENAME_EXCHANGE) != 0) return -EINVAL;
+    walk_result from, to;
+    if (const int error = walk(olddirfd, oldpath, LOOKUP_PARENT, from); error < 0) return error;
+    if (const int error = walk(newdirfd, newpath, LOOKUP_PARENT, to); error < 0) return error;
+    if (from.mnt() != to.mnt()) return -EXDEV;
+    if (from.type != last_type::norm) return -EBUSY;
+    if (to.type != last_type::norm) return (flags & RENAME_NOREPLACE) != 0 ? -EEXIST : -EBUSY;
+    inode_ptr old_inode, new_inode;
+    if (const int error = from.inode().lookup(from.last, old_inode); error < 0) return error;
+    const int found = to.inode().lookup(to.last, new_inode);
+    if (found < 0 && found != -ENOENT) return found;
+    if ((flags & RENAME_EXCHANGE) != 0 && !new_inode) return -ENOENT;
+    if ((flags & RENAME_NOREPLACE) != 0 && new_inode) return -EEXIST;
+    const bool old_dir = S_ISDIR(old_inode->i_mode);
+    if (!old_dir && (from.trailing_slash || ((flags & RENAME_EXCHANGE) == 0 && to.trailing_slash))) return -ENOTDIR;
+    if (new_inode && (flags & RENAME_EXCHANGE) != 0 && !S_ISDIR(new_inode->i_mode) && to.trailing_slash) return -ENOTDIR;
+    if (in_stack(to.stack, *old_inode)) return -EINVAL;  // the source is an ancestor of the target
+    if (new_inode && in_stack(from.stack, *new_inode)) return (flags & RENAME_EXCHANGE) != 0 ? -EINVAL : -ENOTEMPTY;
+    if (new_inode && new_inode->same(*old_inode)) return 0;  // vfs_rename(): one inode, nothing to do
+    if (new_inode && (flags & RENAME_EXCHANGE) == 0) {  // may_delete() of the target
+      if (old_dir && !S_ISDIR(new_inode->i_mode)) return -ENOTDIR;
+      if (!old_dir && S_ISDIR(new_inode->i_mode)) return -EISDIR;
+    }
+    if (is_mountpoint(from.stack, from.last) || (new_inode && is_mountpoint(to.stack, to.last))) return -EBUSY;
+    return from.inode().rename(from.last, to.inode(), to.last, flags);
+  }
+  long rename(std::string_view oldpath, std::string_view newpath) {
+    return renameat2(AT_FDCWD, oldpath, AT_FDCWD, newpath, 0);
+  }
+
+  /// linkat(2): AT_SYMLINK_FOLLOW follows a symlink at the end of `oldpath`.
+  long linkat(int olddirfd, std::string_view oldpath, int newdirfd, std::string_view newpath, int flags) {
+    if ((flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) != 0) return -EINVAL;
+    walk_result old_at, at;
+    const unsigned lookup = (flags & AT_SYMLINK_FOLLOW) != 0 ? LOOKUP_FOLLOW : 0;
+    if (const int error = walk(olddirfd, oldpath, lookup, old_at); error < 0) return error;
+    if (const int error = filename_create(newdirfd, newpath, at); error < 0) return error;
+    if (old_at.mnt() != at.mnt()) return -EXDEV;
+    if (S_ISDIR(old_at.inode().i_mode)) return -EPERM;  // vfs_link()
+    return at.inode().link(old_at.inode(), at.last);
+  }
+  long link(std::string_view oldpath, std::string_view newpath) { return linkat(AT_FDCWD, oldpath, AT_FDCWD, newpath, 0); }
+
+  /// symlinkat(2): a new name whose contents are `target` (never walked here).
+  long symlinkat(std::string_view target, int newdirfd, std::string_view linkpath) {
+    if (target.empty()) return -ENOENT;  // getname()
+    walk_result at;
+    if (const int error = filename_create(newdirfd, linkpath, at); error < 0) return error;
+    return at.inode().symlink(at.last, target);
+  }
+  long symlink(std::string_view target, std::string_view linkpath) { return symlinkat(target, AT_FDCWD, linkpath); }
+
+  /// readlinkat(2): the target, cut to the buffer; the count copied.
+  long readlinkat(int dirfd, std::string_view path, std::span<char> buf) {
+    if (buf.empty()) return -EINVAL;
+    walk_result at;
+    if (const int error = walk(dirfd, path, 0, at); error < 0) return error;
+    std::string target;
+    if (const int error = at.inode().get_link(target); error < 0) return error;
+    const std::size_t n = std::min(target.size(), buf.size());
+    std::memcpy(buf.data(), target.data(), n);
+    return static_cast<long>(n);
+  }
+  long readlink(std::string_view path, std::span<char> buf) { return readlinkat(AT_FDCWD, path, buf); }
+
+  /// truncate(2): do_sys_truncate() → vfs_truncate().
+  long truncate(std::string_view path, loff_t length) {
+    if (length < 0) return -EINVAL;
+    walk_result at;
+    if (const int error = walk(AT_FDCWD, path, LOOKUP_FOLLOW, at); error < 0) return error;
+    const mode_t mode = at.inode().i_mode;
+    if (S_ISDIR(mode)) return -EISDIR;
+    if (!S_ISREG(mode)) return -EINVAL;
+    return at.inode().setattr(iattr{ATTR_SIZE, 0, length});
+  }
+
+ private:
+  Process& self() noexcept { return static_cast<Process&>(*this); }
+
+  // do_unlinkat(): the parent, then the name (a trailing slash is ENOENT,
+  // EISDIR or ENOTDIR by what is there), then vfs_unlink().
+  long do_unlinkat(int dirfd, std::string_view path) {
+    walk_result at;
+    if (const int error = walk(dirfd, path, LOOKUP_PARENT, at); error < 0) return error;
+    if (at.type != last_type::norm) return -EISDIR;
+    inode_ptr victim;
+    if (const int error = at.inode().lookup(at.last, victim); error < 0) return error;
+    if (S_ISDIR(victim->i_mode)) return -EISDIR;
+    if (at.trailing_slash) return -ENOTDIR;
+    if (is_mountpoint(at.stack, at.last)) return -EBUSY;
+    return at.inode().unlink(at.last);
+  }
+
+  // do_rmdir(): ".." is ENOTEMPTY, "." EINVAL, "/" EBUSY; then vfs_rmdir().
+  long do_rmdir(int dirfd, std::string_view path) {
+    walk_result at;
+    if (const int error = walk(dirfd, path, LOOKUP_PARENT, at); error < 0) return error;
+    if (at.type == last_type::dotdot) return -ENOTEMPTY;
+    if (at.type == last_type::dot) return -EINVAL;
+    if (at.type == last_type::root) return -EBUSY;
+    inode_ptr victim;
+    if (const int error = at.inode().lookup(at.last, victim); error < 0) return error;
+    if (!S_ISDIR(victim->i_mode)) return -ENOTDIR;
+    if (is_mountpoint(at.stack, at.last)) return -EBUSY;
+    return at.inode().rmdir(at.last);
+  }
+
+  // filename_create(): the parent of a name that must not exist yet.
+  int filename_create(int dirfd, std::string_view path, walk_result& at) {
+    if (const int error = walk(dirfd, path, LOOKUP_PARENT, at); error < 0) return error;
+    if (at.type != last_type::norm) return -EEXIST;
+    inode_ptr existing;
+    const int found = at.inode().lookup(at.last, existing);
+    if (found == 0) return -EEXIST;
+    if (found != -ENOENT) return found;
+    if (at.trailing_slash) return -ENOENT;  // "you had / on the end": asking for a directory
+    return 0;
+  }
+
+  bool is_mountpoint(const walk_stack& parent, const std::string& name) const {
+    walk_stack child = parent;
+    child.push_back({name, nullptr, nullptr});
+    return static_cast<bool>(self_const().mounted_at(stack_path(child)));
+  }
+  const Process& self_const() const noexcept { return static_cast<const Process&>(*this); }
+
+  // getname() and the start of path_init(): "" is ENOENT, PATH_MAX or more
+  // ENAMETOOLONG; a relative path starts at `dirfd` (EBADF, ENOTDIR) or at
+  // the working directory; then the walk from the root.
+  int walk(int dirfd, std::string_view path, unsigned flags, walk_result& at) {
+    if (path.empty()) return -ENOENT;
+    if (path.size() >= PATH_MAX) return -ENAMETOOLONG;
+    std::string start = "/";
+    if (path.front() != '/') {
+      if (const int error = start_dir(dirfd, start); error < 0) return error;
+    }
+    std::shared_ptr<super_block> root_mnt = self().mounted_at("/");
+    inode_ptr root = root_mnt ? root_mnt->root_inode() : nullptr;
+    if (!root) return -EOPNOTSUPP;
+    at.stack = {path_step{"", std::move(root), std::move(root_mnt)}};
+    auto mounted = [this](const std::string& p) { return self().mounted_at(p); };
+    if (start != "/") {
+      if (const int error = path_walk(start, LOOKUP_FOLLOW, mounted, at); error < 0) return error;
+      at.trailing_slash = false;
+    }
+    return path_walk(path, flags, mounted, at);
+  }
+
+  int start_dir(int dirfd, std::string& start) {
+    if (dirfd == AT_FDCWD) {
+      std::error_code ec;
+      start = std::filesystem::current_path(ec).string();
+      return ec ? -ec.value() : 0;
+    }
+    file_ref file = self().files().fdget_raw(dirfd);
+    if (!file) return -EBADF;
+    if (!S_ISDIR(file->f_inode.i_mode)) return -ENOTDIR;
+    start = file->f_path;
+    return 0;
+  }
+};
+
+}  // namespace kvfs

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: BSL-1.0
+// The namespace half against the real kernel: the path walk (".", "..",
+// trailing slashes, symlinks, long names) and the calls that change names
+// (unlink, rmdir, rename, link, symlink, readlink, truncate, fstatat), on
+// posixfs and ramfs alike.
+#include <catch2/catch.hpp>
+
+#include "differential.hpp"
+
+#include <sys/stat.h>
+
+#include <array>
+#include <string>
+
+using kvfs_test::bytes;
+using kvfs_test::differential;
+using kvfs_test::observations;
+using kvfs_test::temp_dir;
+
+namespace {
+
+// What stat shows that every file system defines alike: the type, and for
+// a regular file or symlink its size; the link count.
+template <class Sys>
+void stat_of(Sys& sys, observations& seen, const std::string& label, const std::string& path, int flags = 0) {
+  struct ::stat st {};
+  const long r = sys.fstatat(AT_FDCWD, path, st, flags);
+  seen(label, r);
+  if (r < 0) return;
+  const char* type = S_ISREG(st.st_mode) ? "file" : S_ISDIR(st.st_mode) ? "dir" : S_ISLNK(st.st_mode) ? "link" : "other";
+  seen.text(label + " type", type);
+  seen(label + " nlink", static_cast<long>(st.st_nlink));
+  if (!S_ISDIR(st.st_mode)) seen(label + " size", st.st_size);
+}
+
+template <class Sys>
+void make_file(Sys& sys, const std::string& path, std::string_view data) {
+  const long fd = sys.open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) return;
+  sys.write(static_cast<int>(fd), bytes(data));
+  sys.close(static_cast<int>(fd));
+}
+
+}  // namespace
+
+TEST_CASE("path walk: dot, dot-dot, trailing slashes, long names", "[conformance][namespace]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  differential([](auto& sys, const temp_dir& dir, observations& seen) {
+    const std::string d = dir.path().string();
+    sys.mkdir(d + "/sub", 0755);
+    make_file(sys, d + "/f", "hello");
+    stat_of(sys, seen, "f", d + "/f");
+    stat_of(sys, seen, "f/", d + "/f/");
+    stat_of(sys, seen, "f/.", d + "/f/.");
+    stat_of(sys, seen, "f/../f", d + "/f/../f");
+    stat_of(sys, seen, "missing/../f", d + "/missing/../f");
+    stat_of(sys, seen, "sub/../f", d + "/sub/../f");
+    stat_of(sys, seen, "sub/./../sub/", d + "/sub/./../sub/");
+    stat_of(sys, seen, "sub nlink", d + "/sub");
+    stat_of(sys, seen, "a name of 256", d + "/" + std::string(256, 'n'));
+    stat_of(sys, seen, "a name of 255", d + "/" + std::string(255, 'n'));
+    stat_of(sys, seen, "a path of 4096", "/" + std::string(4095, '/'));
+    stat_of(sys, seen, "empty", "");
+  });
+}
+
+TEST_CASE("symlinks: followed, not followed, dangling, loops, readlink", "[conformance][namespace]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  differential([](auto& sys, const temp_dir& dir, observations& seen) {
+    const std::string d = dir.path().string();
+    sys.mkdir(d + "/sub", 0755);
+    make_file(sys, d + "/sub/f", "data");
+    seen("symlink to a relative target", sys.symlinkat("sub/f", AT_FDCWD, d + "/rel"));
+    seen("symlink to a directory", sys.symlinkat("sub", AT_FDCWD, d + "/dirlink"));
+    seen("symlink dangling", sys.symlinkat("nowhere", AT_FDCWD, d + "/dangling"));
+    seen("symlink over an existing name", sys.symlinkat("x", AT_FDCWD, d + "/rel"));
+    seen("symlink with an empty target", sys.symlinkat("", AT_FDCWD, d + "/empty"));
+    seen("symlink a/b/ (trailing slash)", sys.symlinkat("x", AT_FDCWD, d + "/new/"));
+    seen("loop a -> b", sys.symlinkat("loop_b", AT_FDCWD, d + "/loop_a"));
+    seen("loop b -> a", sys.symlinkat("loop_a", AT_FDCWD, d + "/loop_b"));
+    stat_of(sys, seen, "stat rel", d + "/rel");
+    stat_of(sys, seen, "lstat rel", d + "/rel", AT_SYMLINK_NOFOLLOW);
+    stat_of(sys, seen, "through dirlink", d + "/dirlink/f");
+    stat_of(sys, seen, "dirlink/ lstat (the slash follows)", d + "/dirlink/", AT_SYMLINK_NOFOLLOW);
+    stat_of(sys, seen, "dirlink/.. is the parent of sub", d + "/dirlink/../rel", AT_SYMLINK_NOFOLLOW);
+    stat_of(sys, seen, "dangling", d + "/dangling");
+    stat_of(sys, seen, "dangling, lstat", d + "/dangling", AT_SYMLINK_NOFOLLOW);
+    stat_of(sys, seen, "a loop", d + "/loop_a");
+    stat_of(sys, seen, "a loop in the middle", d + "/loop_a/x", AT_SYMLINK_NOFOLLOW);
+    stat_of(sys, seen, "rel/ (a file behind a slash)", d + "/rel/");
+    std::array<char, 64> buf{};
+    const long n = sys.readlinkat(AT_FDCWD, d + "/rel", buf);
+    seen("readlink", n);
+    seen.text("target", std::string(buf.data(), static_cast<std::size_t>(std::max(0L, n))));
+    seen("readlink cut to 3", sys.readlinkat(AT_FDCWD, d + "/rel", std::span(buf).first(3)));
+    seen("readlink with no room", sys.readlinkat(AT_FDCWD, d + "/rel", std::span(buf).first(0)));
+    seen("readlink of a file", sys.readlinkat(AT_FDCWD, d + "/sub/f", buf));
+    seen("readlink of dirlink/", sys.readlinkat(AT_FDCWD, d + "/dirlink/", buf));
+    // A chain of 41 links is ELOOP; of 40 it resolves.
+    for (int i = 0; i < 41; ++i) {
+      sys.symlinkat(i == 0 ? "sub/f" : "c" + std::to_string(i - 1), AT_FDCWD, d + "/c" + std::to_string(i));
+    }
+    stat_of(sys, seen, "40 links", d + "/c39");
+    stat_of(sys, seen, "41 links", d + "/c40");
+  });
+}
+
+TEST_CASE("unlink, rmdir and link as the kernel checks them", "[conformance][namespace]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  differential([](auto& sys, const temp_dir& dir, observations& seen) {
+    const std::string d = dir.path().string();
+    sys.mkdir(d + "/sub", 0755);
+    sys.mkdir(d + "/sub/inner", 0755);
+    make_file(sys, d + "/f", "abc");
+    seen("link", sys.linkat(AT_FDCWD, d + "/f", AT_FDCWD, d + "/g", 0));
+    stat_of(sys, seen, "f after link", d + "/f");
+    seen("link to a directory", sys.linkat(AT_FDCWD, d + "/sub", AT_FDCWD, d + "/subl", 0));
+    seen("link onto an existing name", sys.linkat(AT_FDCWD, d + "/f", AT_FDCWD, d + "/g", 0));
+    seen("link of a missing file", sys.linkat(AT_FDCWD, d + "/none", AT_FDCWD, d + "/h", 0));
+    seen("link to name/", sys.linkat(AT_FDCWD, d + "/f", AT_FDCWD, d + "/h/", 0));
+    seen("link with a bad flag", sys.linkat(AT_FDCWD, d + "/f", AT_FDCWD, d + "/h", 0x8000));
+    seen("unlink a directory", sys.unlinkat(AT_FDCWD, d + "/sub", 0));
+    seen("unlink f/", sys.unlinkat(AT_FDCWD, d + "/f/", 0));
+    seen("unlink missing/", sys.unlinkat(AT_FDCWD, d + "/missing/", 0));
+    seen("unlink .", sys.unlinkat(AT_FDCWD, d + "/sub/.", 0));
+    seen("unlink f", sys.unlinkat(AT_FDCWD, d + "/f", 0));
+    stat_of(sys, seen, "g after unlink of f", d + "/g");
+    const long open_g = sys.open(d + "/g", O_RDONLY);
+    seen("unlink g while open", sys.unlinkat(AT_FDCWD, d + "/g", 0));
+    std::array<std::byte, 8> buf{};
+    seen("read the unlinked file", sys.read(static_cast<int>(open_g), buf));
+    sys.close(static_cast<int>(open_g));
+    seen("rmdir non-empty", sys.unlinkat(AT_FDCWD, d + "/sub", AT_REMOVEDIR));
+    seen("rmdir .", sys.unlinkat(AT_FDCWD, d + "/sub/.", AT_REMOVEDIR));
+    seen("rmdir ..", sys.unlinkat(AT_FDCWD, d + "/sub/inner/..", AT_REMOVEDIR));
+    seen("rmdir a file", sys.unlinkat(AT_FDCWD, d + "/g", AT_REMOVEDIR));
+    seen("rmdir inner/", sys.unlinkat(AT_FDCWD, d + "/sub/inner/", AT_REMOVEDIR));
+    stat_of(sys, seen, "sub after", d + "/sub");
+    seen("unlinkat with a bad flag", sys.unlinkat(AT_FDCWD, d + "/sub", 1));
+  });
+}
+
+TEST_CASE("rename: over files, directories, into itself, NOREPLACE, EXCHANGE", "[conformance][namespace]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  differential([](auto& sys, const temp_dir& dir, observations& seen) {
+    const std::string d = dir.path().string();
+    auto rename = [&](const std::string& label, const std::string& a, const std::string& b, unsigned flags = 0) {
+      seen(label, sys.renameat2(AT_FDCWD, d + "/" + a, AT_FDCWD, d + "/" + b, flags));
+    };
+    sys.mkdir(d + "/a", 0755);
+    sys.mkdir(d + "/a/b", 0755);
+    sys.mkdir(d + "/e", 0755);
+    sys.mkdir(d + "/full", 0755);
+    make_file(sys, d + "/full/x", "x");
+    make_file(sys, d + "/f", "one");
+    make_file(sys, d + "/g", "two");
+    rename("a directory into its own child", "a", "a/b/c");
+    rename("a directory onto itself", "a", "a");
+    rename("onto its parent", "a/b", "a");
+    rename("over a non-empty directory", "e", "full");
+    rename("a file over a directory", "f", "e");
+    rename("a directory over a file", "e", "f");
+    rename("f over g", "f", "g");
+    stat_of(sys, seen, "g now", d + "/g");
+    stat_of(sys, seen, "f now", d + "/f");
+    rename("a missing source", "f", "h");
+    rename("NOREPLACE onto a name", "g", "full/x", RENAME_NOREPLACE);
+    rename("EXCHANGE with nothing", "g", "none", RENAME_EXCHANGE);
+    rename("EXCHANGE a file and a directory", "g", "e", RENAME_EXCHANGE);
+    stat_of(sys, seen, "g after exchange", d + "/g");
+    stat_of(sys, seen, "e after exchange", d + "/e");
+    rename("EXCHANGE | NOREPLACE", "g", "e", RENAME_EXCHANGE | RENAME_NOREPLACE);
+    rename("unknown flags", "g", "e", 0x100);
+    rename("a file with a trailing slash", "e/", "z");
+    rename("the directory across", "g", "a/b/moved");
+    stat_of(sys, seen, "a after the move", d + "/a");
+    stat_of(sys, seen, "a/b after the move", d + "/a/b");
+    rename(". as the source", "a/.", "y");
+    rename(".. as the target", "e", "a/..");
+    rename("an empty directory over an empty one", "a/b/moved", "e");
+    stat_of(sys, seen, "e now", d + "/e");
+  });
+}
+
+TEST_CASE("truncate and fstatat by path", "[conformance][namespace]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  differential([](auto& sys, const temp_dir& dir, observations& seen) {
+    const std::string d = dir.path().string();
+    make_file(sys, d + "/f", "0123456789");
+    sys.mkdir(d + "/sub", 0755);
+    sys.symlinkat("f", AT_FDCWD, d + "/link");
+    seen("truncate down", sys.truncate(d + "/f", 4));
+    stat_of(sys, seen, "f", d + "/f");
+    seen("truncate up through a symlink", sys.truncate(d + "/link", 100000));
+    stat_of(sys, seen, "f", d + "/f");
+    std::array<std::byte, 8> buf{};
+    const long fd = sys.open(d + "/f", O_RDONLY);
+    seen("read past the old end", sys.pread(static_cast<int>(fd), buf, 4));
+    seen.text("zeros", kvfs_test::text(buf) == std::string(8, '\0') ? "yes" : "no");
+    sys.close(static_cast<int>(fd));
+    seen("truncate a directory", sys.truncate(d + "/sub", 0));
+    seen("truncate negative", sys.truncate(d + "/f", -1));
+    seen("truncate missing", sys.truncate(d + "/none", 0));
+    struct ::stat st {};
+    seen("fstatat with a bad flag", sys.fstatat(AT_FDCWD, d + "/f", st, 0x1));
+    const long dfd = sys.open(d + "/sub", O_RDONLY | O_DIRECTORY);
+    make_file(sys, d + "/sub/in", "in");
+    seen("fstatat relative to a directory descriptor", sys.fstatat(static_cast<int>(dfd), "in", st, 0));
+    seen("its size", st.st_size);
+    seen("relative to ../f", sys.fstatat(static_cast<int>(dfd), "../f", st, 0));
+    seen("unlinkat relative", sys.unlinkat(static_cast<int>(dfd), "in", 0));
+    const long file = sys.open(d + "/f", O_RDONLY);
+    seen("relative to a file descriptor", sys.fstatat(static_cast<int>(file), "x", st, 0));
+    seen("relative to a bad descriptor", sys.fstatat(999, "x", st, 0));
+    seen("AT_EMPTY_PATH", sys.fstatat(static_cast<int>(file), "", st, AT_EMPTY_PATH));
+    sys.close(static_cast<int>(file));
+    sys.close(static_cast<int>(dfd));
+  });
+}
