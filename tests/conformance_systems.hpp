@@ -40,6 +40,9 @@ struct real_kernel {
   long open(const std::filesystem::path& p, int flags, mode_t mode = 0) {
     return raw_result(::open(p.c_str(), flags | O_CLOEXEC, mode));
   }
+  long openat(int dirfd, const std::filesystem::path& p, int flags, mode_t mode = 0) {
+    return raw_result(::openat(dirfd, p.c_str(), flags | O_CLOEXEC, mode));
+  }
   long read(int fd, std::span<std::byte> b) { return raw_result(::read(fd, b.data(), b.size())); }
   long write(int fd, std::span<const std::byte> b) { return raw_result(::write(fd, b.data(), b.size())); }
   long readv(int fd, std::span<const ::iovec> v) {
@@ -144,6 +147,9 @@ struct kvfs_kernel {
 
   // O_CLOEXEC as real_kernel opens (so that no test descriptor leaks into a child).
   long open(const std::filesystem::path& p, int flags, mode_t mode = 0) { return proc.open(p, flags | O_CLOEXEC, mode); }
+  long openat(int dirfd, const std::filesystem::path& p, int flags, mode_t mode = 0) {
+    return proc.openat(dirfd, p, flags | O_CLOEXEC, mode);
+  }
   long read(int fd, std::span<std::byte> b) { return proc.read(fd, b); }
   long write(int fd, std::span<const std::byte> b) { return proc.write(fd, b); }
   long readv(int fd, std::span<const ::iovec> v) { return proc.readv(fd, v); }

@@ -59,6 +59,7 @@ class vfs_inode {
 
   mode_t i_mode;
   ino_t i_ino;
+  dev_t i_rdev = 0;  // a device node's number
 
   virtual int lookup(std::string_view, inode_ptr&) { return -ENOTDIR; }
   virtual int create(std::string_view, mode_t, inode_ptr&) { return -EACCES; }
@@ -142,7 +143,9 @@ class policy_inode final : public vfs_inode {
   static int make(node_type node, inode_ptr& out) {
     struct ::stat st {};
     if (const int error = ops::getattr(node, st); error < 0) return error;
-    out = std::make_shared<policy_inode>(std::move(node), st.st_mode, st.st_ino);
+    auto inode = std::make_shared<policy_inode>(std::move(node), st.st_mode, st.st_ino);
+    inode->i_rdev = st.st_rdev;
+    out = std::move(inode);
     return 0;
   }
 

@@ -53,6 +53,10 @@ class super_block {
   /// for a file system without inode_operations (whose names only open(2)
   /// and mkdir(2) reach: the other path calls answer EOPNOTSUPP).
   virtual inode_ptr root_inode() { return nullptr; }
+
+  /// do_dentry_open() of an inode the walk found: its file, opened with
+  /// `flags` (the walk has done O_CREAT and O_EXCL; O_TRUNC follows it).
+  virtual int open_inode(vfs_inode&, int, file_ref&) { return -EOPNOTSUPP; }
 };
 
 /// A file-system type that can be mounted by name.

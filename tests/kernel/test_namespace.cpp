@@ -217,3 +217,59 @@ TEST_CASE("truncate and fstatat by path", "[conformance][namespace]") {
     sys.close(static_cast<int>(dfd));
   });
 }
+
+TEST_CASE("open through the path walk: names, slashes, symlinks, O_CREAT, O_TRUNC, the umask",
+          "[conformance][namespace]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  differential([](auto& sys, const temp_dir& dir, observations& seen) {
+    const std::string d = dir.path().string();
+    make_file(sys, d + "/f", "0123456789");
+    sys.mkdir(d + "/sub", 0777);
+    auto try_open = [&](const std::string& label, const std::string& path, int flags, mode_t mode = 0666) {
+      const long fd = sys.open(path, flags, mode);
+      seen(label, fd < 0 ? fd : 0);
+      if (fd >= 0) sys.close(static_cast<int>(fd));
+    };
+    try_open("f/../f", d + "/f/../f", O_RDONLY);
+    try_open("missing/../f", d + "/missing/../f", O_RDONLY);
+    try_open("f/", d + "/f/", O_RDONLY);
+    try_open("f/.", d + "/f/.", O_RDONLY);
+    try_open("sub/../f", d + "/sub/../f", O_RDONLY);
+    try_open("new/ with O_CREAT", d + "/new/", O_WRONLY | O_CREAT);
+    try_open("O_CREAT on a directory", d + "/sub", O_RDONLY | O_CREAT);
+    try_open("O_CREAT on sub/.", d + "/sub/.", O_RDONLY | O_CREAT);
+    try_open("O_RDONLY on sub/..", d + "/sub/..", O_RDONLY);
+    try_open("O_WRONLY on a directory", d + "/sub", O_WRONLY);
+    try_open("O_TRUNC on a directory", d + "/sub", O_RDONLY | O_TRUNC);
+    try_open("O_RDONLY | O_TRUNC", d + "/f", O_RDONLY | O_TRUNC);
+    struct ::stat st {};
+    sys.fstatat(AT_FDCWD, d + "/f", st, 0);
+    seen("size after O_RDONLY | O_TRUNC", st.st_size);
+    sys.symlinkat("f", AT_FDCWD, d + "/link");
+    sys.symlinkat("target", AT_FDCWD, d + "/dangling");
+    try_open("O_NOFOLLOW on a symlink", d + "/link", O_RDONLY | O_NOFOLLOW);
+    try_open("O_NOFOLLOW | O_PATH on a symlink", d + "/link", O_PATH | O_NOFOLLOW);
+    try_open("O_NOFOLLOW with a trailing slash", d + "/link/", O_RDONLY | O_NOFOLLOW);
+    try_open("O_CREAT | O_EXCL on a dangling symlink", d + "/dangling", O_WRONLY | O_CREAT | O_EXCL);
+    try_open("O_CREAT on a dangling symlink", d + "/dangling", O_WRONLY | O_CREAT, 0600);
+    seen("it made the target", sys.fstatat(AT_FDCWD, d + "/target", st, 0));
+    seen("with the mode", static_cast<long>(st.st_mode & 07777));
+    try_open("O_CREAT with mode 0777 (the umask applies)", d + "/m", O_WRONLY | O_CREAT, 0777);
+    sys.fstatat(AT_FDCWD, d + "/m", st, 0);
+    seen("its mode", static_cast<long>(st.st_mode & 07777));
+    seen("mkdir 0777", sys.mkdir(d + "/md", 0777));
+    sys.fstatat(AT_FDCWD, d + "/md", st, 0);
+    seen("its mode", static_cast<long>(st.st_mode & 07777));
+    seen("mkdir with a trailing slash", sys.mkdir(d + "/md2/", 0755));
+    seen("mkdir .", sys.mkdir(d + "/md/.", 0755));
+    seen("mkdir over a symlink", sys.mkdir(d + "/link", 0755));
+    const long dfd = sys.open(d + "/sub", O_RDONLY | O_DIRECTORY);
+    const long rel = sys.openat(static_cast<int>(dfd), "../f", O_RDONLY);
+    seen.fact("openat relative to a directory", rel >= 0);
+    if (rel >= 0) sys.close(static_cast<int>(rel));
+    const long file = sys.open(d + "/f", O_RDONLY);
+    seen("openat relative to a file", sys.openat(static_cast<int>(file), "x", O_RDONLY));
+    sys.close(static_cast<int>(file));
+    sys.close(static_cast<int>(dfd));
+  });
+}

@@ -235,6 +235,15 @@ class ramfs::super_block final : public kvfs::super_block {
     return root;
   }
 
+  int open_inode(vfs_inode& inode, int flags, file_ref& file) override {
+    auto* node = dynamic_cast<policy_inode<ramfs>*>(&inode);
+    if (node == nullptr) return -EXDEV;
+    descriptor<ramfs> d(ram_file{node->node().inode}, flags);
+    if (S_ISREG(inode.i_mode)) d.file().f_mode |= FMODE_CAN_ODIRECT;  // as tmpfs
+    file = make_file(std::move(d));
+    return 0;
+  }
+
   int lookup_dir(std::string_view path) override {
     std::error_code ec;
     list(path, ec);

@@ -21,6 +21,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
 
 namespace kvfs {
 
@@ -36,7 +37,7 @@ class path_calls {
     if (path.empty() && (flags & AT_EMPTY_PATH) != 0) return self().fstat(dirfd, st);
     walk_result at;
     const unsigned lookup = (flags & AT_SYMLINK_NOFOLLOW) != 0 ? 0 : LOOKUP_FOLLOW;
-    if (const int error = walk(dirfd, path, lookup, at); error < 0) return error;
+    if (const int error = filename_lookup(dirfd, path, lookup, at); error < 0) return error;
     return at.inode().getattr(st);
   }
   long stat(std::string_view path, struct ::stat& st) { return fstatat(AT_FDCWD, path, st, 0); }
@@ -56,8 +57,8 @@ class path_calls {
     if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) != 0) return -EINVAL;
     if ((flags & (RENAME_NOREPLACE | RENAME_WHITEOUT)) != 0 && (flags & RENAME_EXCHANGE) != 0) return -EINVAL;
     walk_result from, to;
-    if (const int error = walk(olddirfd, oldpath, LOOKUP_PARENT, from); error < 0) return error;
-    if (const int error = walk(newdirfd, newpath, LOOKUP_PARENT, to); error < 0) return error;
+    if (const int error = filename_lookup(olddirfd, oldpath, LOOKUP_PARENT, from); error < 0) return error;
+    if (const int error = filename_lookup(newdirfd, newpath, LOOKUP_PARENT, to); error < 0) return error;
     if (from.mnt() != to.mnt()) return -EXDEV;
     if (from.type != last_type::norm) return -EBUSY;
     if (to.type != last_type::norm) return (flags & RENAME_NOREPLACE) != 0 ? -EEXIST : -EBUSY;
@@ -89,7 +90,7 @@ class path_calls {
     if ((flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) != 0) return -EINVAL;
     walk_result old_at, at;
     const unsigned lookup = (flags & AT_SYMLINK_FOLLOW) != 0 ? LOOKUP_FOLLOW : 0;
-    if (const int error = walk(olddirfd, oldpath, lookup, old_at); error < 0) return error;
+    if (const int error = filename_lookup(olddirfd, oldpath, lookup, old_at); error < 0) return error;
     if (const int error = filename_create(newdirfd, newpath, at); error < 0) return error;
     if (old_at.mnt() != at.mnt()) return -EXDEV;
     if (S_ISDIR(old_at.inode().i_mode)) return -EPERM;  // vfs_link()
@@ -110,7 +111,7 @@ class path_calls {
   long readlinkat(int dirfd, std::string_view path, std::span<char> buf) {
     if (buf.empty()) return -EINVAL;
     walk_result at;
-    if (const int error = walk(dirfd, path, 0, at); error < 0) return error;
+    if (const int error = filename_lookup(dirfd, path, 0, at); error < 0) return error;
     std::string target;
     if (const int error = at.inode().get_link(target); error < 0) return error;
     const std::size_t n = std::min(target.size(), buf.size());
@@ -123,67 +124,21 @@ class path_calls {
   long truncate(std::string_view path, loff_t length) {
     if (length < 0) return -EINVAL;
     walk_result at;
-    if (const int error = walk(AT_FDCWD, path, LOOKUP_FOLLOW, at); error < 0) return error;
+    if (const int error = filename_lookup(AT_FDCWD, path, LOOKUP_FOLLOW, at); error < 0) return error;
     const mode_t mode = at.inode().i_mode;
     if (S_ISDIR(mode)) return -EISDIR;
     if (!S_ISREG(mode)) return -EINVAL;
     return at.inode().setattr(iattr{ATTR_SIZE, 0, length});
   }
 
- private:
-  Process& self() noexcept { return static_cast<Process&>(*this); }
+  /// umask(2): the mask new files and directories lose; the old one.
+  mode_t umask(mode_t mask) noexcept { return std::exchange(umask_, mask & 0777); }
+  mode_t current_umask() const noexcept { return umask_; }
 
-  // do_unlinkat(): the parent, then the name (a trailing slash is ENOENT,
-  // EISDIR or ENOTDIR by what is there), then vfs_unlink().
-  long do_unlinkat(int dirfd, std::string_view path) {
-    walk_result at;
-    if (const int error = walk(dirfd, path, LOOKUP_PARENT, at); error < 0) return error;
-    if (at.type != last_type::norm) return -EISDIR;
-    inode_ptr victim;
-    if (const int error = at.inode().lookup(at.last, victim); error < 0) return error;
-    if (S_ISDIR(victim->i_mode)) return -EISDIR;
-    if (at.trailing_slash) return -ENOTDIR;
-    if (is_mountpoint(at.stack, at.last)) return -EBUSY;
-    return at.inode().unlink(at.last);
-  }
-
-  // do_rmdir(): ".." is ENOTEMPTY, "." EINVAL, "/" EBUSY; then vfs_rmdir().
-  long do_rmdir(int dirfd, std::string_view path) {
-    walk_result at;
-    if (const int error = walk(dirfd, path, LOOKUP_PARENT, at); error < 0) return error;
-    if (at.type == last_type::dotdot) return -ENOTEMPTY;
-    if (at.type == last_type::dot) return -EINVAL;
-    if (at.type == last_type::root) return -EBUSY;
-    inode_ptr victim;
-    if (const int error = at.inode().lookup(at.last, victim); error < 0) return error;
-    if (!S_ISDIR(victim->i_mode)) return -ENOTDIR;
-    if (is_mountpoint(at.stack, at.last)) return -EBUSY;
-    return at.inode().rmdir(at.last);
-  }
-
-  // filename_create(): the parent of a name that must not exist yet.
-  int filename_create(int dirfd, std::string_view path, walk_result& at) {
-    if (const int error = walk(dirfd, path, LOOKUP_PARENT, at); error < 0) return error;
-    if (at.type != last_type::norm) return -EEXIST;
-    inode_ptr existing;
-    const int found = at.inode().lookup(at.last, existing);
-    if (found == 0) return -EEXIST;
-    if (found != -ENOENT) return found;
-    if (at.trailing_slash) return -ENOENT;  // "you had / on the end": asking for a directory
-    return 0;
-  }
-
-  bool is_mountpoint(const walk_stack& parent, const std::string& name) const {
-    walk_stack child = parent;
-    child.push_back({name, nullptr, nullptr});
-    return static_cast<bool>(self_const().mounted_at(stack_path(child)));
-  }
-  const Process& self_const() const noexcept { return static_cast<const Process&>(*this); }
-
-  // getname() and the start of path_init(): "" is ENOENT, PATH_MAX or more
-  // ENAMETOOLONG; a relative path starts at `dirfd` (EBADF, ENOTDIR) or at
-  // the working directory; then the walk from the root.
-  int walk(int dirfd, std::string_view path, unsigned flags, walk_result& at) {
+  /// filename_lookup(): getname() ("" is ENOENT, PATH_MAX or more
+  /// ENAMETOOLONG), the start (a relative path at `dirfd`, EBADF or ENOTDIR,
+  /// or at the working directory), then the walk from the root.
+  int filename_lookup(int dirfd, std::string_view path, unsigned flags, walk_result& at) {
     if (path.empty()) return -ENOENT;
     if (path.size() >= PATH_MAX) return -ENAMETOOLONG;
     std::string start = "/";
@@ -201,6 +156,64 @@ class path_calls {
     }
     return path_walk(path, flags, mounted, at);
   }
+
+ private:
+  Process& self() noexcept { return static_cast<Process&>(*this); }
+
+  // The host's umask when the process is made (read back at once).
+  static mode_t host_umask() noexcept {
+    const mode_t mask = ::umask(022);
+    ::umask(mask);
+    return mask;
+  }
+  mode_t umask_ = host_umask();
+
+  // do_unlinkat(): the parent, then the name (a trailing slash is ENOENT,
+  // EISDIR or ENOTDIR by what is there), then vfs_unlink().
+  long do_unlinkat(int dirfd, std::string_view path) {
+    walk_result at;
+    if (const int error = filename_lookup(dirfd, path, LOOKUP_PARENT, at); error < 0) return error;
+    if (at.type != last_type::norm) return -EISDIR;
+    inode_ptr victim;
+    if (const int error = at.inode().lookup(at.last, victim); error < 0) return error;
+    if (S_ISDIR(victim->i_mode)) return -EISDIR;
+    if (at.trailing_slash) return -ENOTDIR;
+    if (is_mountpoint(at.stack, at.last)) return -EBUSY;
+    return at.inode().unlink(at.last);
+  }
+
+  // do_rmdir(): ".." is ENOTEMPTY, "." EINVAL, "/" EBUSY; then vfs_rmdir().
+  long do_rmdir(int dirfd, std::string_view path) {
+    walk_result at;
+    if (const int error = filename_lookup(dirfd, path, LOOKUP_PARENT, at); error < 0) return error;
+    if (at.type == last_type::dotdot) return -ENOTEMPTY;
+    if (at.type == last_type::dot) return -EINVAL;
+    if (at.type == last_type::root) return -EBUSY;
+    inode_ptr victim;
+    if (const int error = at.inode().lookup(at.last, victim); error < 0) return error;
+    if (!S_ISDIR(victim->i_mode)) return -ENOTDIR;
+    if (is_mountpoint(at.stack, at.last)) return -EBUSY;
+    return at.inode().rmdir(at.last);
+  }
+
+  // filename_create(): the parent of a name that must not exist yet.
+  int filename_create(int dirfd, std::string_view path, walk_result& at) {
+    if (const int error = filename_lookup(dirfd, path, LOOKUP_PARENT, at); error < 0) return error;
+    if (at.type != last_type::norm) return -EEXIST;
+    inode_ptr existing;
+    const int found = at.inode().lookup(at.last, existing);
+    if (found == 0) return -EEXIST;
+    if (found != -ENOENT) return found;
+    if (at.trailing_slash) return -ENOENT;  // "you had / on the end": asking for a directory
+    return 0;
+  }
+
+  bool is_mountpoint(const walk_stack& parent, const std::string& name) const {
+    walk_stack child = parent;
+    child.push_back({name, nullptr, nullptr});
+    return static_cast<bool>(self_const().mounted_at(stack_path(child)));
+  }
+  const Process& self_const() const noexcept { return static_cast<const Process&>(*this); }
 
   int start_dir(int dirfd, std::string& start) {
     if (dirfd == AT_FDCWD) {
