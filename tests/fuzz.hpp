@@ -34,13 +34,15 @@ namespace kvfs_test::fuzz {
 
 enum class op_kind {
   open, read, write, pread, pwrite, readv, writev, lseek, dup, dup2, dup3,
-  close, fcntl, pipe, mkdir, fstat, fsync, sendfile, count_
+  close, fcntl, pipe, mkdir, fstat, fsync, sendfile,
+  stat, unlink, rmdir, rename, link, symlink, readlink, truncate, count_
 };
 
 inline const char* op_name(op_kind kind) {
-  static constexpr std::array names{"open",  "read", "write", "pread",  "pwrite", "readv",
-                                    "writev", "lseek", "dup",   "dup2",   "dup3",   "close",
-                                    "fcntl", "pipe", "mkdir", "fstat",  "fsync",  "sendfile"};
+  static constexpr std::array names{"open",   "read",    "write",    "pread",  "pwrite", "readv",  "writev",
+                                    "lseek",  "dup",     "dup2",     "dup3",   "close",  "fcntl",  "pipe",
+                                    "mkdir",  "fstat",   "fsync",    "sendfile", "stat", "unlink", "rmdir",
+                                    "rename", "link",    "symlink",  "readlink", "truncate"};
   return names[static_cast<std::size_t>(kind)];
 }
 
@@ -59,11 +61,13 @@ struct op {
 };
 
 // The names a sequence works on, relative to its directory, and the
-// devices. ("..", trailing slashes and symlinks join with the path walk.)
-inline constexpr std::array<const char*, 11> paths{"a",         "b",         "d",        "d/e",
-                                                   "d/e/f",     "a/x",       "missing/x", "",
-                                                   "/dev/null", "/dev/zero", "/dev/full"};
-inline constexpr std::size_t tree_paths = 6;  // the first ones can hold files
+// devices; symlinks may point at any of them (or nowhere, or to
+// themselves).
+inline constexpr std::array<const char*, 18> paths{
+    "a",  "b",    "d",         "d/e",       "d/e/f",     "a/x", "l",    "d/l2", "missing/x",
+    "d/", "d/..", "d/../b",    "d/e/../..", "l/",        "",    "/dev/null", "/dev/zero", "/dev/full"};
+inline constexpr std::size_t tree_paths = 8;  // the first ones can hold files
+inline constexpr std::size_t devices = 3;     // the last ones are the host's devices
 
 /// Random calls over the numbers a run can reach: `numbers` are the lowest
 /// free ones (where new files land), plus numbers that are never valid.
@@ -177,10 +181,20 @@ class runner {
       case op_kind::close: return show(sys_.close(o.fd));
       case op_kind::fcntl: return fcntl(o);
       case op_kind::pipe: return pipe(o);
-      case op_kind::mkdir: return show(sys_.mkdir(where(o.path), 0755));
+      case op_kind::mkdir: return show(sys_.mkdir(inside(o.path), 0755));
       case op_kind::fstat: return fstat(o.fd);
       case op_kind::fsync: return show(sys_.fsync(o.fd));
       case op_kind::sendfile: return sendfile(o);
+      case op_kind::stat: return stat(o);
+      case op_kind::unlink: return show(sys_.unlinkat(AT_FDCWD, inside(o.path), 0));
+      case op_kind::rmdir: return show(sys_.unlinkat(AT_FDCWD, inside(o.path), AT_REMOVEDIR));
+      case op_kind::rename:
+        return show(sys_.renameat2(AT_FDCWD, inside(o.path), AT_FDCWD, inside(other(o)), rename_flags(o)));
+      case op_kind::link:
+        return show(sys_.linkat(AT_FDCWD, inside(o.path), AT_FDCWD, inside(other(o)), (o.arg & 1) != 0 ? AT_SYMLINK_FOLLOW : 0));
+      case op_kind::symlink: return show(sys_.symlinkat(paths[static_cast<std::size_t>(other(o))], AT_FDCWD, inside(o.path)));
+      case op_kind::readlink: return readlink(o);
+      case op_kind::truncate: return show(sys_.truncate(inside(o.path), o.offset < 0 ? o.offset : o.offset % 100000));
       case op_kind::count_: break;
     }
     return "?";
@@ -199,6 +213,7 @@ class runner {
       struct ::stat st {};
       sys_.fstat(static_cast<int>(fd), st);
       out += S_ISDIR(st.st_mode) ? "dir" : "file " + std::to_string(st.st_size) + " " + contents(static_cast<int>(fd));
+      out += " nlink " + std::to_string(st.st_nlink);
       out += "; ";
       sys_.close(static_cast<int>(fd));
     }
@@ -206,11 +221,36 @@ class runner {
   }
 
  private:
+  // A name inside the sequence's directory: what a call that changes names
+  // may touch (never the host's devices, whose names the list ends with).
+  std::string inside(int path) const { return where(path % static_cast<int>(paths.size() - devices)).string(); }
+
   std::filesystem::path where(int path) const {
     const std::string name = paths[static_cast<std::size_t>(path)];
     if (name.starts_with("/")) return name;
     if (name.empty()) return name;
     return dir_.string() + "/" + name;
+  }
+
+  static int other(const op& o) { return static_cast<int>(static_cast<unsigned>(o.fd2 + 100) % paths.size()); }
+  static unsigned rename_flags(const op& o) {
+    static constexpr std::array<unsigned, 5> flags{0, 0, RENAME_NOREPLACE, RENAME_EXCHANGE, RENAME_EXCHANGE | RENAME_NOREPLACE};
+    return flags[static_cast<std::size_t>(o.arg & 0xff) % flags.size()];
+  }
+
+  std::string stat(const op& o) {
+    struct ::stat st {};
+    const long r = sys_.fstatat(AT_FDCWD, where(o.path), st, (o.arg & 1) != 0 ? AT_SYMLINK_NOFOLLOW : 0);
+    if (r < 0) return show(r);
+    const char* type = S_ISREG(st.st_mode) ? "reg" : S_ISDIR(st.st_mode) ? "dir" : S_ISLNK(st.st_mode) ? "lnk" : "other";
+    return std::string(type) + " nlink " + std::to_string(st.st_nlink) + " mode " + std::to_string(st.st_mode & 07777) +
+           (S_ISDIR(st.st_mode) ? "" : " size " + std::to_string(st.st_size));
+  }
+
+  std::string readlink(const op& o) {
+    std::array<char, 64> buf{};
+    const long r = sys_.readlinkat(AT_FDCWD, where(o.path), std::span(buf).first(std::min<std::size_t>(o.size, buf.size())));
+    return show(r) + (r > 0 ? " " + std::string(buf.data(), static_cast<std::size_t>(r)) : "");
   }
 
   std::string open(const op& o) {
@@ -378,6 +418,7 @@ inline outcome play_all(const std::vector<op>& ops, const std::set<int>& held) {
   outcome result;
   {
     temp_dir dir(base_dir());
+    ::chmod(dir.path().c_str(), 0755);  // as ramfs's root (mkdtemp makes 0700)
     const auto previous = std::signal(SIGPIPE, SIG_IGN);  // the real kernel's write(2) on a pipe without reader
     real_kernel linux_sys;
     result.linux_seen = play(linux_sys, dir.path(), ops);
@@ -386,6 +427,7 @@ inline outcome play_all(const std::vector<op>& ops, const std::set<int>& held) {
   }
   {
     temp_dir dir(base_dir());
+    ::chmod(dir.path().c_str(), 0755);
     kvfs_kernel sys;
     occupy(sys, held);
     result.posixfs_seen = play(sys, dir.path(), ops);

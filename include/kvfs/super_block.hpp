@@ -56,7 +56,9 @@ class super_block {
 
   /// do_dentry_open() of an inode the walk found: its file, opened with
   /// `flags` (the walk has done O_CREAT and O_EXCL; O_TRUNC follows it).
-  virtual int open_inode(vfs_inode&, int, file_ref&) { return -EOPNOTSUPP; }
+  /// With O_TMPFILE the inode is a directory and the file a new unnamed
+  /// one in it, of `mode` (vfs_tmpfile(); EOPNOTSUPP without ->tmpfile).
+  virtual int open_inode(vfs_inode&, int, mode_t, file_ref&) { return -EOPNOTSUPP; }
 };
 
 /// A file-system type that can be mounted by name.

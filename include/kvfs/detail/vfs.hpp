@@ -266,6 +266,9 @@ inline constexpr int VALID_OPEN_FLAGS = O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY 
                                         O_DSYNC | O_SYNC | FASYNC | O_DIRECT | force_o_largefile | O_DIRECTORY |
                                         O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_PATH | O_TMPFILE;
 
+/// __O_TMPFILE, the kernel's bit (glibc's O_TMPFILE adds O_DIRECTORY).
+inline constexpr int kernel_tmpfile = 020000000;
+
 /// The flags an O_PATH open keeps (O_PATH_FLAGS).
 inline constexpr int O_PATH_FLAGS = O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC;
 
@@ -275,8 +278,7 @@ inline constexpr int O_PATH_FLAGS = O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXE
 /// the file's f_flags, or -EINVAL for O_CREAT | O_DIRECTORY and for an
 /// O_TMPFILE the kernel refuses.
 inline int build_open_flags(int flags) noexcept {
-  constexpr int kernel_o_sync = 04000000;     // __O_SYNC (glibc's O_SYNC adds O_DSYNC)
-  constexpr int kernel_tmpfile = 020000000;  // __O_TMPFILE (glibc's adds O_DIRECTORY)
+  constexpr int kernel_o_sync = 04000000;  // __O_SYNC (glibc's O_SYNC adds O_DSYNC)
   flags = (flags | force_o_largefile) & VALID_OPEN_FLAGS;
   if ((flags & O_PATH) != 0) flags &= O_PATH_FLAGS;
   if ((flags & (O_CREAT | O_DIRECTORY)) == (O_CREAT | O_DIRECTORY)) return -EINVAL;  // since Linux 6.4

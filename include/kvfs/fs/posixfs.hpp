@@ -274,11 +274,11 @@ class posixfs::super_block final : public kvfs::super_block {
     return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
   }
 
-  int open_inode(vfs_inode& inode, int flags, file_ref& file) override {
+  int open_inode(vfs_inode& inode, int flags, mode_t mode, file_ref& file) override {
     auto* node = dynamic_cast<policy_inode<posixfs>*>(&inode);
     if (node == nullptr) return -EXDEV;
     std::error_code ec;
-    auto d = kvfs::open(node->node().c_str(), (flags & ~(O_CREAT | O_EXCL | O_TRUNC)) | O_NOFOLLOW, 0, ec);
+    auto d = kvfs::open(node->node().c_str(), (flags & ~(O_CREAT | O_EXCL | O_TRUNC)) | O_NOFOLLOW, mode, ec);
     if (ec) return -ec.value();
     d.file().f_flags = flags;  // the flags the caller gave, not the host's O_NOFOLLOW
     file = make_file(std::move(d));

@@ -108,8 +108,8 @@ struct ramfs_file_operations {
     return copy_in(inode, {&segment, 1}, pos);
   }
 
-  // generic_file_llseek_size() for a file (SEEK_DATA and SEEK_HOLE treat it
-  // as all data, holes included, as ramfs does); dcache_dir_lseek() for a
+  // shmem_file_llseek() for a file (SEEK_DATA and SEEK_HOLE by the pages
+  // that are there, as tmpfs answers); dcache_dir_lseek() for a
   // directory (SEEK_SET and SEEK_CUR only). An end past LLONG_MAX or below
   // 0 is EINVAL (vfs_setpos()).
   static loff_t llseek(auto& file, loff_t offset, int whence) {
@@ -131,7 +131,9 @@ struct ramfs_file_operations {
       case SEEK_DATA:
       case SEEK_HOLE:
         if (offset < 0 || offset >= size) return -ENXIO;  // compared unsigned, as the kernel does
-        target = whence == SEEK_DATA ? offset : size;
+        target = static_cast<loff_t>(whence == SEEK_DATA ? inode.pages.seek_data(static_cast<std::uint64_t>(offset))
+                                                         : inode.pages.seek_hole(static_cast<std::uint64_t>(offset)));
+        if (whence == SEEK_DATA && target == size) return -ENXIO;
         break;
       default:
         return -EINVAL;
@@ -235,11 +237,16 @@ class ramfs::super_block final : public kvfs::super_block {
     return root;
   }
 
-  int open_inode(vfs_inode& inode, int flags, file_ref& file) override {
+  int open_inode(vfs_inode& inode, int flags, mode_t mode, file_ref& file) override {
     auto* node = dynamic_cast<policy_inode<ramfs>*>(&inode);
     if (node == nullptr) return -EXDEV;
-    descriptor<ramfs> d(ram_file{node->node().inode}, flags);
-    if (S_ISREG(inode.i_mode)) d.file().f_mode |= FMODE_CAN_ODIRECT;  // as tmpfs
+    std::shared_ptr<ram_inode> target = node->node().inode;
+    if ((flags & detail::kernel_tmpfile) != 0) {  // ramfs_tmpfile(): an inode no name links
+      target = std::make_shared<ram_inode>(S_IFREG | (mode & 07777), detail::get_next_ino());
+      target->i_nlink = 0;
+    }
+    descriptor<ramfs> d(ram_file{std::move(target)}, flags);
+    if (!S_ISDIR(d.file().private_data.inode->i_mode)) d.file().f_mode |= FMODE_CAN_ODIRECT;  // as tmpfs
     file = make_file(std::move(d));
     return 0;
   }

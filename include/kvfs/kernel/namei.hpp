@@ -124,6 +124,7 @@ int path_walk(std::string_view path, unsigned flags, Mounted mounted, walk_resul
       if (const int error = child->get_link(target); error < 0) return error;
       if (target.empty()) return -ENOENT;
       if (target.front() == '/') stack.resize(1);
+      if (is_last && target.back() == '/') result.trailing_slash = true;  // "l -> f/" must be a directory
       detail::split_path(target, todo, true);
       if (todo.empty() && (flags & LOOKUP_PARENT) != 0) result.type = last_type::root;
       continue;

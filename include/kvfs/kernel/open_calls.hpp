@@ -72,6 +72,7 @@ class open_calls {
   int do_filp_open(int dirfd, const std::string& name, int flags, mode_t mode, file_ref& file, std::string& f_path) {
     if (uses_old_names(dirfd, name)) return old_filp_open(name, flags, mode, file, f_path);
     walk_result at;
+    if ((flags & detail::kernel_tmpfile) != 0) return do_tmpfile(dirfd, name, flags, mode, file, f_path);
     if (const int error = self().filename_lookup(dirfd, name, LOOKUP_PARENT, at); error < 0) return error;
     inode_ptr inode;
     bool created = false;
@@ -87,23 +88,40 @@ class open_calls {
     return do_open(*inode, sb, flags, created, at.trailing_slash, file);
   }
 
+  // do_tmpfile(): the directory (a last symlink followed unless O_NOFOLLOW),
+  // then a new unnamed file in it.
+  int do_tmpfile(int dirfd, const std::string& name, int flags, mode_t mode, file_ref& file, std::string& f_path) {
+    walk_result at;
+    const unsigned follow = (flags & O_NOFOLLOW) != 0 ? 0 : LOOKUP_FOLLOW;
+    if (const int error = self().filename_lookup(dirfd, name, follow, at); error < 0) return error;
+    if (!S_ISDIR(at.inode().i_mode)) return -ENOTDIR;
+    f_path = stack_path(at.stack);
+    if (const int error = at.mnt()->open_inode(at.inode(), flags, mode & 07777 & ~self().current_umask(), file);
+        error < 0) {
+      return error;
+    }
+    file->f_mnt = at.mnt();
+    return 0;
+  }
+
   // open_last_lookups(): the last name, created under O_CREAT when missing
   // (EEXIST with O_EXCL, even for a symlink; EISDIR for "name/"); a
-  // symlink followed unless O_NOFOLLOW (ELOOP; O_PATH opens the link).
+  // symlink followed unless O_NOFOLLOW (then do_open() has the link: ELOOP,
+  // or the link itself for O_PATH).
   int open_last_lookups(walk_result& at, int flags, mode_t mode, inode_ptr& inode, bool& created) {
     auto mounted = [this](const std::string& p) { return self().mounted_at(p); };
     for (int links = 0;;) {
-      if (at.type != last_type::norm) {
-        if ((flags & O_CREAT) != 0) return -EISDIR;
+      if (at.type != last_type::norm) {  // handle_dots(): do_open() has the O_CREAT answers
         if (at.type == last_type::dotdot && at.stack.size() > 1) at.stack.pop_back();
         inode = at.stack.back().inode;
         return 0;
       }
+      if ((flags & O_CREAT) != 0 && at.trailing_slash) return -EISDIR;  // before the name is even looked up
       const int found = at.inode().lookup(at.last, inode);
       if (found == 0) {
         if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) return -EEXIST;
         if (!S_ISLNK(inode->i_mode)) return 0;
-        if ((flags & O_NOFOLLOW) != 0 && !at.trailing_slash) return (flags & O_PATH) != 0 ? 0 : -ELOOP;
+        if ((flags & O_NOFOLLOW) != 0 && !at.trailing_slash) return 0;  // the link itself: do_open() decides
         if (++links > MAXSYMLINKS) return -ELOOP;
         std::string target;
         if (const int error = inode->get_link(target); error < 0) return error;
@@ -114,7 +132,6 @@ class open_calls {
       }
       if (found != -ENOENT) return found;
       if ((flags & O_CREAT) == 0) return -ENOENT;
-      if (at.trailing_slash) return -EISDIR;
       created = true;
       return at.inode().create(at.last, mode & 07777 & ~self().current_umask(), inode);
     }
@@ -129,18 +146,19 @@ class open_calls {
               file_ref& file) {
     const bool dir = S_ISDIR(inode.i_mode);
     if ((flags & O_PATH) == 0) {
+      if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL) && !created) return -EEXIST;
       if ((flags & O_CREAT) != 0 && dir) return -EISDIR;
       if (((flags & O_DIRECTORY) != 0 || trailing_slash) && !dir) return -ENOTDIR;
       if (dir && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC) != 0)) return -EISDIR;
       if (S_ISLNK(inode.i_mode)) return -ELOOP;
-    } else if ((flags & O_DIRECTORY) != 0 && !dir) {
+    } else if (((flags & O_DIRECTORY) != 0 || trailing_slash) && !dir) {
       return -ENOTDIR;
     }
     int error = 0;
     if (S_ISCHR(inode.i_mode) && (flags & O_PATH) == 0 && self().cdevs().contains(inode.i_rdev)) {
       error = self().cdevs().open(inode.i_rdev, flags, file);
     } else {
-      error = sb->open_inode(inode, flags, file);
+      error = sb->open_inode(inode, flags, 0, file);
     }
     if (error < 0) return error;
     if (const int odirect = detail::check_odirect(*file); odirect < 0) return odirect;

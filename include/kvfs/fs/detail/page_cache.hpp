@@ -56,6 +56,20 @@ class page_cache {
     return done;
   }
 
+  /// mapping_seek_hole_data(): from `pos` (below the size), the first byte
+  /// of data (a page that is there) or of a hole (one that is not; the end
+  /// of the file is one), or the size when there is no more data.
+  std::uint64_t seek_data(std::uint64_t pos) const {
+    const auto it = pages_.lower_bound(pos / page_size);
+    if (it == pages_.end()) return i_size_;
+    return std::min(i_size_, std::max(pos, it->first * page_size));
+  }
+  std::uint64_t seek_hole(std::uint64_t pos) const {
+    std::uint64_t index = pos / page_size;
+    for (auto it = pages_.find(index); it != pages_.end() && it->first == index; ++it) ++index;
+    return std::min(i_size_, std::max(pos, index * page_size));
+  }
+
   /// truncate_pagecache() to 0 (O_TRUNC).
   void clear() noexcept { truncate(0); }
 
