@@ -4,7 +4,8 @@
 // file_operations policy (file_system.hpp), the compile-time registry
 // (registry.hpp, fs/filesystems.c), struct file (file.hpp for a known type,
 // any_file.hpp for the descriptor table), the generated f_op tables
-// (f_op.hpp), super_block and the mount hook (super_block.hpp), the static
+// (f_op.hpp), struct inode and the inode_operations policy (inode.hpp),
+// super_block and the mount hook (super_block.hpp), the static
 // descriptor<Fs> (descriptor.hpp), the generic functions written against it
 // (io.hpp, copy.hpp) and the trace policies (trace.hpp). It names no
 // concrete file system and includes no Asio.
@@ -16,6 +17,7 @@
 #include <kvfs/f_op.hpp>
 #include <kvfs/file.hpp>
 #include <kvfs/file_system.hpp>
+#include <kvfs/inode.hpp>
 #include <kvfs/io.hpp>
 #include <kvfs/name.hpp>
 #include <kvfs/registry.hpp>

@@ -11,6 +11,8 @@
 
 #include <array>
 #include <string>
+#include <thread>
+#include <vector>
 
 using kvfs_test::bytes;
 using kvfs_test::differential;
@@ -272,4 +274,45 @@ TEST_CASE("open through the path walk: names, slashes, symlinks, O_CREAT, O_TRUN
     sys.close(static_cast<int>(file));
     sys.close(static_cast<int>(dfd));
   });
+}
+
+TEST_CASE("threads making, renaming and unlinking names in one ramfs directory lose none", "[namespace][threads]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  temp_dir dir;
+  kvfs::process proc;
+  REQUIRE(proc.mount("none", dir.path(), "ramfs") == 0);
+  const std::string d = dir.path().string();
+  constexpr int threads = 4;
+  constexpr int names = 200;
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      for (int k = 0; k < names; ++k) {
+        const std::string made = d + "/t" + std::to_string(t) + "_" + std::to_string(k);
+        const long fd = proc.open(made, O_WRONLY | O_CREAT | O_EXCL, 0644);
+        if (fd >= 0) proc.close(static_cast<int>(fd));
+        const std::string renamed = d + "/r" + std::to_string(t) + "_" + std::to_string(k);
+        proc.rename(made, renamed);
+        if (k % 2 == 0) proc.unlink(renamed);
+        proc.rename(d + "/shared", d + "/shared2");  // contended: one name, moved back and forth
+        proc.rename(d + "/shared2", d + "/shared");
+      }
+    });
+  }
+  for (std::thread& w : workers) w.join();
+  int present = 0, absent = 0;
+  for (int t = 0; t < threads; ++t) {
+    for (int k = 0; k < names; ++k) {
+      struct ::stat st {};
+      const std::string suffix = std::to_string(t) + "_" + std::to_string(k);
+      CHECK(proc.stat(d + "/t" + suffix, st) == -ENOENT);
+      const long r = proc.stat(d + "/r" + suffix, st);
+      (k % 2 == 0 ? absent : present) += (k % 2 == 0 ? r == -ENOENT : r == 0) ? 1 : 0;
+    }
+  }
+  CHECK(present == threads * names / 2);
+  CHECK(absent == threads * names / 2);
+  struct ::stat st {};
+  CHECK(proc.stat(d, st) == 0);
+  CHECK(st.st_nlink == 2);
 }
