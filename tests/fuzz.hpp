@@ -232,7 +232,7 @@ class runner {
     return dir_.string() + "/" + name;
   }
 
-  static int other(const op& o) { return static_cast<int>(static_cast<unsigned>(o.fd2 + 100) % paths.size()); }
+  static int other(const op& o) { return static_cast<int>((static_cast<unsigned>(o.fd2) + 100U) % paths.size()); }
   static unsigned rename_flags(const op& o) {
     static constexpr std::array<unsigned, 5> flags{0, 0, RENAME_NOREPLACE, RENAME_EXCHANGE, RENAME_EXCHANGE | RENAME_NOREPLACE};
     return flags[static_cast<std::size_t>(o.arg & 0xff) % flags.size()];

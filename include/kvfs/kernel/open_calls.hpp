@@ -60,7 +60,7 @@ class open_calls {
     const int found = at.inode().lookup(at.last, existing);
     if (found == 0) return -EEXIST;
     if (found != -ENOENT) return found;
-    return at.inode().mkdir(at.last, mode & 07777 & ~self().current_umask());
+    return at.inode().mkdir(at.last, mode & 01777 & ~self().current_umask());  // S_IRWXUGO | S_ISVTX
   }
   long mkdir(const std::filesystem::path& path, mode_t mode) { return mkdirat(AT_FDCWD, path, mode); }
 
