@@ -19,6 +19,7 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -89,6 +90,9 @@ struct real_kernel {
     return raw_result(::readlinkat(dirfd, p.c_str(), buf.data(), buf.size()));
   }
   long truncate(const std::string& p, kvfs::loff_t length) { return raw_result(::truncate(p.c_str(), length)); }
+  long getdents64(int fd, std::span<std::byte> buf) {
+    return raw_result(static_cast<long>(::syscall(SYS_getdents64, fd, buf.data(), buf.size())));
+  }
   long socket(int family, int type, int protocol) {
     return raw_result(::socket(family, type | SOCK_CLOEXEC, protocol));
   }
@@ -181,6 +185,7 @@ struct kvfs_kernel {
   long symlinkat(const std::string& target, int nd, const std::string& n) { return proc.symlinkat(target, nd, n); }
   long readlinkat(int dirfd, const std::string& p, std::span<char> buf) { return proc.readlinkat(dirfd, p, buf); }
   long truncate(const std::string& p, kvfs::loff_t length) { return proc.truncate(p, length); }
+  long getdents64(int fd, std::span<std::byte> buf) { return proc.getdents64(fd, buf); }
   long socket(int family, int type, int protocol) { return proc.socket(family, type | SOCK_CLOEXEC, protocol); }
   long bind(int fd, const ::sockaddr* a, socklen_t len) { return proc.bind(fd, a, len); }
   long connect(int fd, const ::sockaddr* a, socklen_t len) { return proc.connect(fd, a, len); }

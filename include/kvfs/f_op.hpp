@@ -45,6 +45,7 @@ struct basic_f_op {
   int (*poll_wait)(File&) = nullptr;
   int (*setfl)(File&, int) = nullptr;
   int (*fasync)(File&, bool) = nullptr;
+  ssize_t (*iterate_shared)(File&, std::span<std::byte>) = nullptr;
   int (*fsync)(File&) = nullptr;
   int (*getattr)(File&, struct ::stat&) = nullptr;
   int (*release)(File&) = nullptr;
@@ -102,6 +103,11 @@ constexpr basic_f_op<File> generate_f_op() noexcept {
   }
   if constexpr (has_fasync<Fs>) {
     table.fasync = [](File& f, bool on) { return ops::fasync(static_cast<Concrete&>(f), on); };
+  }
+  if constexpr (has_iterate_shared<Fs>) {
+    table.iterate_shared = [](File& f, std::span<std::byte> buf) {
+      return ops::iterate_shared(static_cast<Concrete&>(f), buf);
+    };
   }
   if constexpr (has_fsync<Fs>) {
     table.fsync = [](File& f) { return ops::fsync(static_cast<Concrete&>(f)); };
@@ -264,6 +270,17 @@ struct static_f_op {
     }
   };
   static constexpr entry<has_fasync<Fs>, fasync_call> fasync{};
+
+  struct iterate_shared_call {
+    static ssize_t call(auto& file, std::span<std::byte> buf) {
+      if constexpr (has_iterate_shared<Fs>) {
+        return ops::iterate_shared(file, buf);
+      } else {
+        return -ENOTDIR;
+      }
+    }
+  };
+  static constexpr entry<has_iterate_shared<Fs>, iterate_shared_call> iterate_shared{};
 
   struct fsync_call {
     static int call(auto& file) {

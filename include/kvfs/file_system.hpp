@@ -146,6 +146,14 @@ template <class Fs>
 concept has_fasync = requires(probe_file<Fs>& f, bool on) {
   { file_operations_of<Fs>::fasync(f, on) } -> std::same_as<int>;
 };
+/// iterate_shared(): a directory's entries as getdents64(2) records
+/// (struct linux_dirent64) from the file's position; the bytes filled, 0 at
+/// the end, -EINVAL when not even one record fits. A file without it is
+/// not a directory one can read (ENOTDIR).
+template <class Fs>
+concept has_iterate_shared = requires(probe_file<Fs>& f, std::span<std::byte> buf) {
+  { file_operations_of<Fs>::iterate_shared(f, buf) } -> std::same_as<ssize_t>;
+};
 template <class Fs>
 concept has_getattr = requires(probe_file<Fs>& f, struct ::stat& st) {
   { file_operations_of<Fs>::getattr(f, st) } -> std::same_as<int>;
@@ -260,6 +268,7 @@ std::string capabilities() {
   add(has_poll_wait<Fs>, "poll_wait");
   add(has_setfl<Fs>, "setfl");
   add(has_fasync<Fs>, "fasync");
+  add(has_iterate_shared<Fs>, "iterate_shared");
   add(has_fsync<Fs>, "fsync");
   add(has_getattr<Fs>, "getattr");
   add(has_release<Fs>, "release");

@@ -5,7 +5,7 @@
 // calls, one header per kernel file: file_calls (fs/file.c, fs/fcntl.c),
 // read_write_calls (fs/read_write.c), open_calls (fs/open.c, fs/namei.c),
 // path_calls (fs/namei.c, fs/stat.c: unlink, rename, link...) over the path
-// walk (namei.hpp), stat_calls (fs/stat.c), sync_calls (fs/sync.c), select_calls
+// walk (namei.hpp), readdir_calls (fs/readdir.c), stat_calls (fs/stat.c), sync_calls (fs/sync.c), select_calls
 // (fs/select.c), pipe_calls (fs/pipe.c), socket_calls (net/socket.c).
 // kvfs::fd makes a number of the table a handle for the generic functions.
 // It includes no Asio.

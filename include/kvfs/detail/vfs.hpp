@@ -220,6 +220,15 @@ loff_t vfs_llseek(File& file, const Table& f_op, loff_t offset, int whence) {
   return f_op.llseek(file, offset, whence);
 }
 
+// iterate_dir(): a file without ->iterate_shared is ENOTDIR.
+template <class File, class Table>
+ssize_t iterate_dir(File& file, const Table& f_op, std::span<std::byte> buf) {
+  file.trace.step("iterate_dir");
+  if (f_op.iterate_shared == nullptr) return -ENOTDIR;
+  trace_op(file, f_op, ".iterate_shared");
+  return f_op.iterate_shared(file, buf);
+}
+
 // vfs_fsync(): a file without ->fsync is EINVAL.
 template <class File, class Table>
 int vfs_fsync(File& file, const Table& f_op) {

@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -95,6 +96,13 @@ struct posixfs_file_operations {
     file.trace.step("lseek(2)");
     const off_t result = ::lseek(file.private_data.fd, offset, whence);
     return result < 0 ? -errno : result;
+  }
+
+  // The host's getdents64(2) on the host directory.
+  static ssize_t iterate_shared(auto& file, std::span<std::byte> buf) noexcept {
+    file.trace.step("getdents64(2)");
+    return detail::retry_eintr(
+        [&] { return static_cast<ssize_t>(::syscall(SYS_getdents64, file.private_data.fd, buf.data(), buf.size())); });
   }
 
   static int fsync(auto& file) noexcept {

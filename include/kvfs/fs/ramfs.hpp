@@ -48,6 +48,8 @@ namespace kvfs {
 /// What a ramfs file's private_data holds: its inode.
 struct ram_file {
   std::shared_ptr<ram_inode> inode;
+  std::mutex* tree_lock = nullptr;  // the super_block's, for a directory's entries
+  std::string d_cursor;             // a directory read's place: the last name returned
 };
 
 /// ramfs_file_operations: the generic page-cache operations, on memory.
@@ -114,9 +116,9 @@ struct ramfs_file_operations {
   // 0 is EINVAL (vfs_setpos()).
   static loff_t llseek(auto& file, loff_t offset, int whence) {
     ram_inode& inode = *file.private_data.inode;
+    if (inode.is_dir()) return dir_llseek(file, offset, whence);
     std::lock_guard guard(inode.i_rwsem);
     const auto size = static_cast<loff_t>(inode.pages.size());
-    if (inode.is_dir() && whence != SEEK_SET && whence != SEEK_CUR) return -EINVAL;
     loff_t target = 0;
     switch (whence) {
       case SEEK_SET:
@@ -142,6 +144,14 @@ struct ramfs_file_operations {
     return file.f_pos = target;
   }
 
+  // dcache_readdir(): ".", "..", then the names in order from the cursor.
+  static ssize_t iterate_shared(auto& file, std::span<std::byte> buf) {
+    ram_file& dir = file.private_data;
+    if (!dir.inode->is_dir()) return -ENOTDIR;
+    std::lock_guard guard(*dir.tree_lock);
+    return ramfs_readdir(*dir.inode, file.f_pos, dir.d_cursor, buf);
+  }
+
   static int fsync(auto&) noexcept { return 0; }  // memory is always in sync
 
   static int getattr(auto& file, struct ::stat& st) {
@@ -150,6 +160,21 @@ struct ramfs_file_operations {
   }
 
  private:
+  // dcache_dir_lseek(), under the tree lock as reads of the directory are:
+  // SEEK_SET and SEEK_CUR, the cursor after the `pos`-th entry ("." and
+  // ".." are 0 and 1).
+  static loff_t dir_llseek(auto& file, loff_t offset, int whence) {
+    ram_file& dir = file.private_data;
+    std::lock_guard guard(*dir.tree_lock);
+    loff_t target = offset;
+    if (whence == SEEK_CUR && __builtin_add_overflow(file.f_pos, offset, &target)) return -EINVAL;
+    if ((whence != SEEK_SET && whence != SEEK_CUR) || target < 0) return -EINVAL;
+    dir.d_cursor.clear();
+    auto it = dir.inode->children.begin();
+    for (loff_t i = 2; i < target && it != dir.inode->children.end(); ++i, ++it) dir.d_cursor = it->first;
+    return file.f_pos = target;
+  }
+
   static ssize_t copy_out(const ram_inode& inode, std::span<const ::iovec> iov, loff_t pos) {
     if (pos < 0) return -EINVAL;
     return static_cast<ssize_t>(inode.pages.read(static_cast<std::uint64_t>(pos), iov));
@@ -197,7 +222,7 @@ class ramfs::super_block final : public kvfs::super_block {
       return {};
     }
     const bool regular = S_ISREG(inode->i_mode);
-    descriptor<ramfs> d(ram_file{std::move(inode)}, flags);
+    descriptor<ramfs> d(ram_file{std::move(inode), &tree_lock_, {}}, flags);
     if (regular) d.file().f_mode |= FMODE_CAN_ODIRECT;  // as tmpfs: the page cache is the storage
     if (const int odirect = detail::check_odirect(d.file()); odirect < 0) {
       ec.assign(-odirect, std::system_category());
@@ -245,7 +270,7 @@ class ramfs::super_block final : public kvfs::super_block {
       target = std::make_shared<ram_inode>(S_IFREG | (mode & 07777), detail::get_next_ino());
       target->i_nlink = 0;
     }
-    descriptor<ramfs> d(ram_file{std::move(target)}, flags);
+    descriptor<ramfs> d(ram_file{std::move(target), node->node().tree_lock, {}}, flags);
     if (!S_ISDIR(d.file().private_data.inode->i_mode)) d.file().f_mode |= FMODE_CAN_ODIRECT;  // as tmpfs
     file = make_file(std::move(d));
     return 0;

@@ -7,9 +7,11 @@
 
 #include <kvfs/detail/ino.hpp>
 #include <kvfs/detail/spinlock.hpp>
+#include <kvfs/fs/detail/dirent.hpp>
 #include <kvfs/fs/detail/page_cache.hpp>
 #include <kvfs/inode.hpp>
 
+#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -18,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -53,6 +56,30 @@ struct ram_inode {
     st.st_blocks = static_cast<blkcnt_t>(pages.nr_pages() * (detail::page_cache::page_size / 512));
   }
 };
+
+/// dcache_readdir() over a directory's entries (the tree lock held):
+/// getdents64 records from `pos` ("." is 0, ".." 1, then the names in
+/// order after `cursor`, the last name returned, so names added or removed
+/// between calls never make one appear twice). The bytes filled, 0 at the
+/// end, -EINVAL when the first record does not fit.
+inline ssize_t ramfs_readdir(const ram_inode& dir, loff_t& pos, std::string& cursor, std::span<std::byte> buf) {
+  std::size_t used = 0;
+  auto emit = [&](std::uint64_t ino, unsigned char type, std::string_view name) {
+    return detail::filldir64(buf, used, ino, pos + 1, type, name);
+  };
+  for (; pos < 2; ++pos) {  // dir_emit_dots(); ".." shows this inode's number (ramfs keeps no parent)
+    if (!emit(dir.i_ino, DT_DIR, pos == 0 ? "." : "..")) return used > 0 ? static_cast<ssize_t>(used) : -EINVAL;
+  }
+  auto it = cursor.empty() ? dir.children.begin() : dir.children.upper_bound(cursor);
+  for (; it != dir.children.end(); ++it) {
+    if (!emit(it->second->i_ino, static_cast<unsigned char>(IFTODT(it->second->i_mode)), it->first)) {
+      return used > 0 ? static_cast<ssize_t>(used) : -EINVAL;
+    }
+    cursor = it->first;
+    ++pos;
+  }
+  return static_cast<ssize_t>(used);
+}
 
 /// What a ramfs name leads to: the inode, and the tree lock of its
 /// super_block, which every change of a directory holds (the kernel's

@@ -31,6 +31,7 @@
 #include <kvfs/kernel/path_calls.hpp>
 #include <kvfs/kernel/pipe_calls.hpp>
 #include <kvfs/kernel/read_write_calls.hpp>
+#include <kvfs/kernel/readdir_calls.hpp>
 #include <kvfs/kernel/select_calls.hpp>
 #include <kvfs/kernel/socket_calls.hpp>
 #include <kvfs/kernel/stat_calls.hpp>
@@ -60,6 +61,7 @@ class process : public file_calls<process>,
                 public open_calls<process>,
                 public namespace_calls<process>,
                 public path_calls<process>,
+                public readdir_calls<process>,
                 public pipe_calls<process>,
                 public socket_calls<process> {
  public:
