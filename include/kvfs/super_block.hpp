@@ -23,6 +23,7 @@
 #include <concepts>
 #include <memory>
 #include <string_view>
+#include <utility>
 
 namespace kvfs {
 
@@ -49,16 +50,23 @@ class super_block {
   /// -ENOENT or -ENOTDIR.
   virtual int lookup_dir(std::string_view path) = 0;
 
-  /// s_root: the inode the path walk starts from in this mount, or none
-  /// for a file system without inode_operations (whose names only open(2)
-  /// and mkdir(2) reach: the other path calls answer EOPNOTSUPP).
-  virtual inode_ptr root_inode() { return nullptr; }
+  /// s_root: the inode the path walk starts from in this mount, made once
+  /// when it is mounted; none for a file system without inode_operations
+  /// (whose names only open(2) and mkdir(2) reach: the other path calls
+  /// answer EOPNOTSUPP).
+  const inode_ptr& root_inode() const noexcept { return s_root_; }
 
   /// do_dentry_open() of an inode the walk found: its file, opened with
   /// `flags` (the walk has done O_CREAT and O_EXCL; O_TRUNC follows it).
   /// With O_TMPFILE the inode is a directory and the file a new unnamed
   /// one in it, of `mode` (vfs_tmpfile(); EOPNOTSUPP without ->tmpfile).
   virtual int open_inode(vfs_inode&, int, mode_t, file_ref&) { return -EOPNOTSUPP; }
+
+ protected:
+  void set_root(inode_ptr root) noexcept { s_root_ = std::move(root); }
+
+ private:
+  inode_ptr s_root_;
 };
 
 /// A file-system type that can be mounted by name.

@@ -255,7 +255,11 @@ descriptor<posixfs, Trace> adopt(int fd, int flags, Trace trace = {}) {
 /// A host directory mounted: paths inside it are the host's, under `root`.
 class posixfs::super_block final : public kvfs::super_block {
  public:
-  explicit super_block(std::string root) : root_(std::move(root)) {}
+  explicit super_block(std::string root) : root_(std::move(root)) {
+    inode_ptr inode;
+    policy_inode<posixfs>::make(posix_node{root_ == "/" ? std::string() : root_}, inode);
+    set_root(std::move(inode));
+  }
 
   int open(std::string_view path, int flags, mode_t mode, file_ref& file) override {
     std::error_code ec;
@@ -291,12 +295,6 @@ class posixfs::super_block final : public kvfs::super_block {
     d.file().f_flags = flags;  // the flags the caller gave, not the host's O_NOFOLLOW
     file = make_file(std::move(d));
     return 0;
-  }
-
-  inode_ptr root_inode() override {
-    inode_ptr root;
-    policy_inode<posixfs>::make(posix_node{root_ == "/" ? std::string() : root_}, root);
-    return root;
   }
 
  private:

@@ -61,7 +61,11 @@ struct ramfs {
 /// One mounted ramfs: a tree of inodes rooted at "/".
 class ramfs::super_block final : public kvfs::super_block {
  public:
-  super_block() : root_(std::make_shared<ram_inode>(S_IFDIR | 0755, detail::get_next_ino())) {}
+  super_block() : root_(std::make_shared<ram_inode>(S_IFDIR | 0755, detail::get_next_ino())) {
+    inode_ptr root;
+    policy_inode<ramfs>::make(ram_node{root_, &tree_lock_}, root);
+    set_root(std::move(root));
+  }
 
   /// open(2) inside this file system: O_CREAT, O_EXCL, O_TRUNC, O_APPEND,
   /// O_DIRECTORY; a directory opens read-only (EISDIR otherwise).
@@ -105,12 +109,6 @@ class ramfs::super_block final : public kvfs::super_block {
     if (const int error = lookup(path, found); error != 0) return -error;
     inode = {found->i_mode, found->i_ino, 0};
     return 0;
-  }
-
-  inode_ptr root_inode() override {
-    inode_ptr root;
-    policy_inode<ramfs>::make(ram_node{root_, &tree_lock_}, root);
-    return root;
   }
 
   int open_inode(vfs_inode& inode, int flags, mode_t mode, file_ref& file) override {
