@@ -19,6 +19,7 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -101,6 +102,29 @@ struct real_kernel {
   long listen(int fd, int backlog) { return raw_result(::listen(fd, backlog)); }
   long accept4(int fd, int flags) { return raw_result(::accept4(fd, nullptr, nullptr, flags)); }
   long getsockname(int fd, ::sockaddr* a, socklen_t* len) { return raw_result(::getsockname(fd, a, len)); }
+  long ftruncate(int fd, kvfs::loff_t length) { return raw_result(::ftruncate(fd, length)); }
+  long chmod(const std::string& p, mode_t mode) { return raw_result(::chmod(p.c_str(), mode)); }
+  long fchmod(int fd, mode_t mode) { return raw_result(::fchmod(fd, mode)); }
+  // fchmodat2(2) (Linux 6.6: the flags), else glibc's fchmodat.
+  long fchmodat(int dirfd, const std::string& p, mode_t mode, int flags) {
+    constexpr long sys_fchmodat2 = 452;  // x86_64, asm-generic: newer than these headers
+    const long r = raw_result(::syscall(sys_fchmodat2, dirfd, p.c_str(), mode, flags));
+    return r != -ENOSYS ? r : raw_result(::fchmodat(dirfd, p.c_str(), mode, flags));
+  }
+  long utimensat(int dirfd, const std::string& p, const ::timespec* times, int flags) {
+    return raw_result(::utimensat(dirfd, p.c_str(), times, flags));
+  }
+  long futimens(int fd, const ::timespec* times) { return raw_result(::futimens(fd, times)); }
+  long faccessat(int dirfd, const std::string& p, int mode, int flags) {
+    return raw_result(::syscall(SYS_faccessat2, dirfd, p.c_str(), mode, flags));
+  }
+  long statfs(const std::string& p, struct ::statfs& buf) { return raw_result(::statfs(p.c_str(), &buf)); }
+  long fstatfs(int fd, struct ::statfs& buf) { return raw_result(::fstatfs(fd, &buf)); }
+  // chdir and fchdir change this test process's directory: the scenario
+  // that calls them puts it back (cwd_guard).
+  long chdir(const std::string& p) { return raw_result(::chdir(p.c_str())); }
+  long fchdir(int fd) { return raw_result(::fchdir(fd)); }
+  long getcwd(std::span<char> buf) { return raw_result(::syscall(SYS_getcwd, buf.data(), buf.size())); }
   long sendfile(int out, int in, kvfs::loff_t* off, std::size_t count) {
     off_t pos = off != nullptr ? *off : 0;
     const long r = raw_result(::sendfile(out, in, off != nullptr ? &pos : nullptr, count));
@@ -186,6 +210,20 @@ struct kvfs_kernel {
   long readlinkat(int dirfd, const std::string& p, std::span<char> buf) { return proc.readlinkat(dirfd, p, buf); }
   long truncate(const std::string& p, kvfs::loff_t length) { return proc.truncate(p, length); }
   long getdents64(int fd, std::span<std::byte> buf) { return proc.getdents64(fd, buf); }
+  long ftruncate(int fd, kvfs::loff_t length) { return proc.ftruncate(fd, length); }
+  long chmod(const std::string& p, mode_t mode) { return proc.chmod(p, mode); }
+  long fchmod(int fd, mode_t mode) { return proc.fchmod(fd, mode); }
+  long fchmodat(int dirfd, const std::string& p, mode_t mode, int flags) { return proc.fchmodat(dirfd, p, mode, flags); }
+  long utimensat(int dirfd, const std::string& p, const ::timespec* times, int flags) {
+    return proc.utimensat(dirfd, p, times, flags);
+  }
+  long futimens(int fd, const ::timespec* times) { return proc.futimens(fd, times); }
+  long faccessat(int dirfd, const std::string& p, int mode, int flags) { return proc.faccessat(dirfd, p, mode, flags); }
+  long statfs(const std::string& p, struct ::statfs& buf) { return proc.statfs(p, buf); }
+  long fstatfs(int fd, struct ::statfs& buf) { return proc.fstatfs(fd, buf); }
+  long chdir(const std::string& p) { return proc.chdir(p); }
+  long fchdir(int fd) { return proc.fchdir(fd); }
+  long getcwd(std::span<char> buf) { return proc.getcwd(buf); }
   long socket(int family, int type, int protocol) { return proc.socket(family, type | SOCK_CLOEXEC, protocol); }
   long bind(int fd, const ::sockaddr* a, socklen_t len) { return proc.bind(fd, a, len); }
   long connect(int fd, const ::sockaddr* a, socklen_t len) { return proc.connect(fd, a, len); }

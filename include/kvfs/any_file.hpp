@@ -27,6 +27,7 @@ namespace kvfs {
 
 class any_file;
 class super_block;
+class vfs_inode;
 
 /// The f_op table as the descriptor table calls it: function pointers.
 using any_f_op = basic_f_op<any_file>;
@@ -54,6 +55,7 @@ class any_file {
   struct inode f_inode;
   std::string f_path;   // what d_path() gives: a path, or "socket:[ino]"
   std::shared_ptr<super_block> f_mnt;  // f_path.mnt: the mount is busy while held
+  std::shared_ptr<vfs_inode> f_dentry;  // f_path.dentry's inode, where a path walk found it (none for a pipe)
   ostream_trace trace;  // off unless given a stream
 
   /// get_file(): one more reference.

@@ -48,6 +48,7 @@ struct basic_f_op {
   ssize_t (*iterate_shared)(File&, std::span<std::byte>) = nullptr;
   int (*fsync)(File&) = nullptr;
   int (*getattr)(File&, struct ::stat&) = nullptr;
+  int (*setattr)(File&, const iattr&) = nullptr;
   int (*release)(File&) = nullptr;
   int (*host_fd)(File&) = nullptr;
   bool splice_write = false;     // can be sendfile's output (->splice_write)
@@ -114,6 +115,9 @@ constexpr basic_f_op<File> generate_f_op() noexcept {
   }
   if constexpr (has_getattr<Fs>) {
     table.getattr = [](File& f, struct ::stat& st) { return ops::getattr(static_cast<Concrete&>(f), st); };
+  }
+  if constexpr (has_file_setattr<Fs>) {
+    table.setattr = [](File& f, const iattr& attr) { return ops::setattr(static_cast<Concrete&>(f), attr); };
   }
   if constexpr (has_release<Fs>) {
     table.release = [](File& f) { return ops::release(static_cast<Concrete&>(f)); };

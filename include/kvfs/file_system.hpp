@@ -45,6 +45,7 @@
 #pragma once
 
 #include <kvfs/file.hpp>
+#include <kvfs/iattr.hpp>
 #include <kvfs/name.hpp>
 #include <kvfs/trace.hpp>
 
@@ -157,6 +158,13 @@ concept has_iterate_shared = requires(probe_file<Fs>& f, std::span<std::byte> bu
 template <class Fs>
 concept has_getattr = requires(probe_file<Fs>& f, struct ::stat& st) {
   { file_operations_of<Fs>::getattr(f, st) } -> std::same_as<int>;
+};
+/// setattr: an open file's inode changed through the file (ftruncate,
+/// fchmod, futimens: the kernel's ATTR_FILE), so a file system can use
+/// what the file holds (a host descriptor, where the name may be gone).
+template <class Fs>
+concept has_file_setattr = requires(probe_file<Fs>& f, const iattr& attr) {
+  { file_operations_of<Fs>::setattr(f, attr) } -> std::same_as<int>;
 };
 template <class Fs>
 concept has_release = requires(probe_file<Fs>& f) {
@@ -271,6 +279,7 @@ std::string capabilities() {
   add(has_iterate_shared<Fs>, "iterate_shared");
   add(has_fsync<Fs>, "fsync");
   add(has_getattr<Fs>, "getattr");
+  add(has_file_setattr<Fs>, "setattr");
   add(has_release<Fs>, "release");
   add(has_splice_write<Fs>, "splice_write");
   add(has_splice_read<Fs>, "splice_read");

@@ -20,6 +20,7 @@
 
 #include <kvfs/any_file.hpp>
 #include <kvfs/file.hpp>
+#include <kvfs/iattr.hpp>
 
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -32,15 +33,6 @@
 #include <string_view>
 
 namespace kvfs {
-
-/// struct iattr: what setattr changes (ATTR_MODE, ATTR_SIZE).
-struct iattr {
-  unsigned ia_valid = 0;
-  mode_t ia_mode = 0;
-  loff_t ia_size = 0;
-};
-inline constexpr unsigned ATTR_MODE = 1;
-inline constexpr unsigned ATTR_SIZE = 8;
 
 // renameat2(2)'s flags, RENAME_NOREPLACE, RENAME_EXCHANGE and
 // RENAME_WHITEOUT, are glibc's (<stdio.h>).

@@ -18,6 +18,7 @@
 #include <kvfs/file_system.hpp>
 #include <kvfs/inode.hpp>
 
+#include <sys/statfs.h>
 #include <sys/types.h>
 
 #include <concepts>
@@ -61,6 +62,11 @@ class super_block {
   /// With O_TMPFILE the inode is a directory and the file a new unnamed
   /// one in it, of `mode` (vfs_tmpfile(); EOPNOTSUPP without ->tmpfile).
   virtual int open_inode(vfs_inode&, int, mode_t, file_ref&) { return -EOPNOTSUPP; }
+
+  /// super_operations::statfs: the file system that holds `dentry` (a
+  /// file system may span several: posixfs asks the host for that name).
+  /// vfs_statfs() fills f_flags when left 0, and f_frsize. ENOSYS without.
+  virtual int statfs(vfs_inode&, struct ::statfs&) { return -ENOSYS; }
 
  protected:
   void set_root(inode_ptr root) noexcept { s_root_ = std::move(root); }

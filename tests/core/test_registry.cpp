@@ -78,7 +78,7 @@ TEST_CASE("the listing has /proc/filesystems' format", "[registry]") {
 TEST_CASE("capabilities list the members each table sets", "[registry][concepts]") {
   CHECK(kvfs::capabilities<tcp_sockfs>() == "read_iter write_iter poll poll_wait fasync getattr release splice_write splice_read host_fd");
   CHECK(kvfs::capabilities<kvfs::posixfs>() ==
-        "llseek read write read_iter write_iter pread pwrite poll poll_wait setfl fasync iterate_shared fsync getattr release splice_write splice_read host_fd");
-  CHECK(kvfs::capabilities<kvfs::pipefs>() == "read write read_iter write_iter poll poll_wait setfl fasync getattr release host_fd");
+        "llseek read write read_iter write_iter pread pwrite poll poll_wait setfl fasync iterate_shared fsync getattr setattr release splice_write splice_read host_fd");
+  CHECK(kvfs::capabilities<kvfs::pipefs>() == "read write read_iter write_iter poll poll_wait setfl fasync getattr setattr release host_fd");
   CHECK(kvfs::capabilities<notesfs>() == "read");
 }

@@ -40,6 +40,7 @@ struct pipeanon_fops : private posixfs_file_operations {
   using posixfs_file_operations::read;
   using posixfs_file_operations::read_iter;
   using posixfs_file_operations::release;
+  using posixfs_file_operations::setattr;  // the host pipe's inode (fchmod)
   using posixfs_file_operations::setfl;
   using posixfs_file_operations::write;
   using posixfs_file_operations::write_iter;

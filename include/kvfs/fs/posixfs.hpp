@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -140,6 +141,11 @@ struct posixfs_file_operations {
 
   static int getattr(auto& file, struct ::stat& st) noexcept {
     return ::fstat(file.private_data.fd, &st) < 0 ? -errno : 0;
+  }
+
+  // ATTR_FILE: the host file itself (ftruncate, fchmod, futimens).
+  static int setattr(auto& file, const iattr& attr) noexcept {
+    return detail::host_setattr(file.private_data.fd, nullptr, attr);
   }
 
   // The host descriptor is the data: copy may splice, sendfile or copy_file_range it.
@@ -295,6 +301,14 @@ class posixfs::super_block final : public kvfs::super_block {
     d.file().f_flags = flags;  // the flags the caller gave, not the host's O_NOFOLLOW
     file = make_file(std::move(d));
     return 0;
+  }
+
+  // The host's statfs(2) of that name (a host directory may hold other
+  // host mounts); of the root when the name is gone.
+  int statfs(vfs_inode& dentry, struct ::statfs& buf) override {
+    auto* node = dynamic_cast<policy_inode<posixfs>*>(&dentry);
+    if (node != nullptr && ::statfs(node->node().c_str(), &buf) == 0) return 0;
+    return ::statfs(root_.c_str(), &buf) < 0 ? -errno : 0;
   }
 
  private:

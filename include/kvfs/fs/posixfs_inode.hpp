@@ -27,6 +27,30 @@
 
 namespace kvfs {
 
+namespace detail {
+// The host's calls for what `attr` asks, on the descriptor `fd` where there
+// is one (the name may be gone), else on `path` (a last symlink not
+// followed: the VFS refused a mode change on one already). The host sets
+// ctime itself, and mtime on a size change.
+inline int host_setattr(int fd, const char* path, const iattr& attr) noexcept {
+  if ((attr.ia_valid & ATTR_MODE) != 0) {
+    if ((fd >= 0 ? ::fchmod(fd, attr.ia_mode) : ::chmod(path, attr.ia_mode)) < 0) return -errno;
+  }
+  if ((attr.ia_valid & ATTR_SIZE) != 0) {
+    return (fd >= 0 ? ::ftruncate(fd, attr.ia_size) : ::truncate(path, attr.ia_size)) < 0 ? -errno : 0;
+  }
+  if ((attr.ia_valid & (ATTR_ATIME | ATTR_MTIME)) == 0) return 0;
+  auto host_time = [&](unsigned given, unsigned set, const ::timespec& value) {
+    if ((attr.ia_valid & given) == 0) return ::timespec{0, UTIME_OMIT};
+    return (attr.ia_valid & set) != 0 ? value : ::timespec{0, UTIME_NOW};
+  };
+  const ::timespec times[2] = {host_time(ATTR_ATIME, ATTR_ATIME_SET, attr.ia_atime),
+                               host_time(ATTR_MTIME, ATTR_MTIME_SET, attr.ia_mtime)};
+  const int r = fd >= 0 ? ::futimens(fd, times) : ::utimensat(AT_FDCWD, path, times, AT_SYMLINK_NOFOLLOW);
+  return r < 0 ? -errno : 0;
+}
+}  // namespace detail
+
 /// What a posixfs name leads to: the host path ("" for the host's "/").
 struct posix_node {
   std::string host_path;
@@ -79,11 +103,7 @@ struct posixfs_inode_operations {
     out.assign(buf.data(), static_cast<std::size_t>(n));
     return 0;
   }
-  static int setattr(posix_node& node, const iattr& attr) {
-    if ((attr.ia_valid & ATTR_MODE) != 0 && ::chmod(node.c_str(), attr.ia_mode) < 0) return -errno;
-    if ((attr.ia_valid & ATTR_SIZE) != 0 && ::truncate(node.c_str(), attr.ia_size) < 0) return -errno;
-    return 0;
-  }
+  static int setattr(posix_node& node, const iattr& attr) { return detail::host_setattr(-1, node.c_str(), attr); }
   static int getattr(posix_node& node, struct ::stat& st) { return result(::lstat(node.c_str(), &st)); }
 
  private:

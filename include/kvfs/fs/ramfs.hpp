@@ -24,11 +24,14 @@
 #include <kvfs/super_block.hpp>
 
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/uio.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstddef>
 #include <cstring>
 #include <filesystem>
@@ -125,6 +128,16 @@ class ramfs::super_block final : public kvfs::super_block {
     return 0;
   }
 
+  // simple_statfs(): the magic number, the page size and NAME_MAX; ramfs
+  // counts no blocks.
+  int statfs(vfs_inode&, struct ::statfs& buf) override {
+    buf = {};
+    buf.f_type = RAMFS_MAGIC;
+    buf.f_bsize = 4096;
+    buf.f_namelen = NAME_MAX;
+    return 0;
+  }
+
   int lookup_dir(std::string_view path) override {
     std::error_code ec;
     list(path, ec);
@@ -137,9 +150,11 @@ class ramfs::super_block final : public kvfs::super_block {
     auto [parent, leaf, error] = walk_parent(path);
     if (error != 0) return -error;
     if (leaf.empty() || parent->children.count(leaf) != 0) return -EEXIST;
-    parent->children.emplace(std::string(leaf),
-                             std::make_shared<ram_inode>(S_IFDIR | (mode & 07777), detail::get_next_ino()));
+    auto dir = std::make_shared<ram_inode>(S_IFDIR | (mode & 07777), detail::get_next_ino());
+    dir->i_parent_ino = parent->i_ino;
+    parent->children.emplace(std::string(leaf), std::move(dir));
     ++parent->i_nlink;
+    parent->dir_modified();
     return 0;
   }
 
@@ -210,6 +225,7 @@ class ramfs::super_block final : public kvfs::super_block {
     if (!created && (flags & O_TRUNC) != 0 && S_ISREG(inode.i_mode)) {
       std::lock_guard inode_guard(inode.i_rwsem);
       inode.pages.clear();
+      inode.modified();
     }
     return 0;
   }

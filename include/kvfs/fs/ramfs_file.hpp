@@ -60,6 +60,7 @@ struct ramfs_file_operations {
     if (inode.is_dir()) return -EISDIR;
     const ssize_t done = copy_out(inode, iov, file.f_pos);
     file.f_pos += done;
+    if (done >= 0) inode.accessed();  // file_accessed()
     return done;
   }
 
@@ -80,7 +81,9 @@ struct ramfs_file_operations {
     std::lock_guard guard(inode.i_rwsem);
     if (inode.is_dir()) return -EISDIR;
     const ::iovec segment{buf.data(), buf.size()};
-    return copy_out(inode, {&segment, 1}, pos);
+    const ssize_t done = copy_out(inode, {&segment, 1}, pos);
+    if (done >= 0) inode.accessed();
+    return done;
   }
 
   // Linux appends with O_APPEND whatever the offset (pwrite(2), BUGS).
@@ -131,13 +134,24 @@ struct ramfs_file_operations {
     ram_file& dir = file.private_data;
     if (!dir.inode->is_dir()) return -ENOTDIR;
     std::lock_guard guard(*dir.tree_lock);
-    return ramfs_readdir(*dir.inode, file.f_pos, dir.d_cursor, buf);
+    const ssize_t done = ramfs_readdir(*dir.inode, file.f_pos, dir.d_cursor, buf);
+    if (done >= 0) {  // iterate_dir() → file_accessed()
+      std::lock_guard inode_guard(dir.inode->i_rwsem);
+      dir.inode->accessed();
+    }
+    return done;
   }
 
   static int fsync(auto&) noexcept { return 0; }  // memory is always in sync
 
   static int getattr(auto& file, struct ::stat& st) {
     file.private_data.inode->fillattr(st);
+    return 0;
+  }
+
+  // simple_setattr() of the open file's inode (ftruncate, fchmod, futimens).
+  static int setattr(auto& file, const iattr& attr) {
+    file.private_data.inode->setattr(attr);
     return 0;
   }
 
@@ -172,6 +186,7 @@ struct ramfs_file_operations {
     if (pos == std::numeric_limits<loff_t>::max()) return -EFBIG;
     const auto room = static_cast<std::size_t>(std::numeric_limits<loff_t>::max() - pos);
     if (total > room) return -EINVAL;  // rw_verify_area()'s answer, checked here under the inode lock
+    inode.modified();  // file_modified()
     return static_cast<ssize_t>(inode.pages.write(static_cast<std::uint64_t>(pos), iov));
   }
 };

@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
@@ -28,21 +29,59 @@
 namespace kvfs {
 
 /// An inode of ramfs: a regular file's bytes, a directory's entries or a
-/// symlink's target.
+/// symlink's target, with its owner and times.
 struct ram_inode {
-  ram_inode(mode_t mode, ino_t ino) : i_mode(mode), i_ino(ino), i_nlink(S_ISDIR(mode) ? 2 : 1) {}
+  ram_inode(mode_t mode, ino_t ino)
+      : i_mode(mode), i_ino(ino), i_nlink(S_ISDIR(mode) ? 2 : 1), i_parent_ino(ino) {
+    i_atime = i_mtime = i_ctime = current_time();
+  }
 
-  const mode_t i_mode;
+  std::atomic<mode_t> i_mode;  // the type never changes; chmod changes the rest
   const ino_t i_ino;
+  const uid_t i_uid = ::geteuid();  // inode_init_owner(): the creator's
+  const gid_t i_gid = ::getegid();
   std::atomic<unsigned> i_nlink;  // names (and, for a directory, "." and its children's "..")
+  std::atomic<ino_t> i_parent_ino;  // a directory's "..": what getdents shows for it
   // The inode lock (the kernel has i_rwsem): a spinlock, because each hold
   // is a memcpy; a waiter yields its core after a short spin.
   mutable detail::spinlock i_rwsem;
   detail::page_cache pages;  // the file's bytes: i_mapping
   std::map<std::string, std::shared_ptr<ram_inode>, std::less<>> children;  // under the tree lock
   std::string i_link;  // a symlink's target
+  ::timespec i_atime{}, i_mtime{}, i_ctime{};  // under i_rwsem
 
-  bool is_dir() const noexcept { return S_ISDIR(i_mode); }
+  bool is_dir() const noexcept { return S_ISDIR(i_mode.load(std::memory_order_relaxed)); }
+
+  /// IS_DEADDIR(): a removed directory, in which nothing is found or made.
+  bool is_dead_dir() const noexcept { return is_dir() && i_nlink.load() == 0; }
+
+  /// inode_set_mtime/ctime(): a change of the contents (mtime and ctime)
+  /// or of the inode only (ctime), now. The caller holds i_rwsem.
+  void modified() noexcept { i_mtime = i_ctime = current_time(); }
+  void changed() noexcept { i_ctime = current_time(); }
+
+  /// The same, taking i_rwsem: a directory whose names changed, under the
+  /// tree lock only.
+  void dir_modified() noexcept {
+    std::lock_guard guard(i_rwsem);
+    modified();
+  }
+  void inode_changed() noexcept {
+    std::lock_guard guard(i_rwsem);
+    changed();
+  }
+
+  /// touch_atime() under relatime (tmpfs's default): only when the last
+  /// access is not after the last change, or a day old. i_rwsem held.
+  void accessed() noexcept {
+    const ::timespec now = current_time();
+    auto not_after = [](const ::timespec& a, const ::timespec& b) {
+      return a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec <= b.tv_nsec);
+    };
+    if (not_after(i_atime, i_mtime) || not_after(i_atime, i_ctime) || now.tv_sec - i_atime.tv_sec >= 24 * 3600) {
+      i_atime = now;
+    }
+  }
 
   /// generic_fillattr(): what stat(2) shows.
   void fillattr(struct ::stat& st) const {
@@ -51,9 +90,25 @@ struct ram_inode {
     st.st_mode = i_mode;
     st.st_ino = i_ino;
     st.st_nlink = i_nlink.load();
+    st.st_uid = i_uid;
+    st.st_gid = i_gid;
     st.st_size = S_ISLNK(i_mode) ? static_cast<off_t>(i_link.size()) : static_cast<off_t>(pages.size());
     st.st_blksize = 4096;
     st.st_blocks = static_cast<blkcnt_t>(pages.nr_pages() * (detail::page_cache::page_size / 512));
+    st.st_atim = i_atime;
+    st.st_mtim = i_mtime;
+    st.st_ctim = i_ctime;
+  }
+
+  /// simple_setattr() → setattr_copy(): the mode's permission bits, the
+  /// size (truncate_setsize()) and the times the VFS asked for.
+  void setattr(const iattr& attr) {
+    std::lock_guard guard(i_rwsem);
+    if ((attr.ia_valid & ATTR_MODE) != 0) i_mode = (i_mode & S_IFMT) | (attr.ia_mode & 07777);
+    if ((attr.ia_valid & ATTR_SIZE) != 0) pages.truncate(static_cast<std::uint64_t>(attr.ia_size));
+    if ((attr.ia_valid & ATTR_ATIME) != 0) i_atime = attr.ia_atime;
+    if ((attr.ia_valid & ATTR_MTIME) != 0) i_mtime = attr.ia_mtime;
+    if ((attr.ia_valid & ATTR_CTIME) != 0) i_ctime = attr.ia_ctime;
   }
 };
 
@@ -67,8 +122,9 @@ inline ssize_t ramfs_readdir(const ram_inode& dir, loff_t& pos, std::string& cur
   auto emit = [&](std::uint64_t ino, unsigned char type, std::string_view name) {
     return detail::filldir64(buf, used, ino, pos + 1, type, name);
   };
-  for (; pos < 2; ++pos) {  // dir_emit_dots(); ".." shows this inode's number (ramfs keeps no parent)
-    if (!emit(dir.i_ino, DT_DIR, pos == 0 ? "." : "..")) return used > 0 ? static_cast<ssize_t>(used) : -EINVAL;
+  for (; pos < 2; ++pos) {  // dir_emit_dots(): "." this inode, ".." its parent
+    const ino_t ino = pos == 0 ? dir.i_ino : dir.i_parent_ino.load();
+    if (!emit(ino, DT_DIR, pos == 0 ? "." : "..")) return used > 0 ? static_cast<ssize_t>(used) : -EINVAL;
   }
   auto it = cursor.empty() ? dir.children.begin() : dir.children.upper_bound(cursor);
   for (; it != dir.children.end(); ++it) {
@@ -100,6 +156,7 @@ struct ramfs_inode_operations {
   static int lookup(ram_node& dir, std::string_view name, ram_node& out) {
     std::lock_guard guard(*dir.tree_lock);
     if (!dir.inode->is_dir()) return -ENOTDIR;
+    if (dir.inode->is_dead_dir()) return -ENOENT;  // __lookup_slow()
     const auto it = dir.inode->children.find(name);
     if (it == dir.inode->children.end()) return -ENOENT;
     out = {it->second, dir.tree_lock};
@@ -109,8 +166,10 @@ struct ramfs_inode_operations {
   // ramfs_create() → ramfs_mknod()
   static int create(ram_node& dir, std::string_view name, mode_t mode, ram_node& out) {
     std::lock_guard guard(*dir.tree_lock);
+    if (dir.inode->is_dead_dir()) return -ENOENT;  // may_create()
     auto inode = std::make_shared<ram_inode>(S_IFREG | (mode & 07777), detail::get_next_ino());
     if (!dir.inode->children.emplace(std::string(name), inode).second) return -EEXIST;
+    dir.inode->dir_modified();
     out = {std::move(inode), dir.tree_lock};
     return 0;
   }
@@ -118,26 +177,34 @@ struct ramfs_inode_operations {
   // ramfs_mkdir(): the parent gains the child's "..".
   static int mkdir(ram_node& dir, std::string_view name, mode_t mode) {
     std::lock_guard guard(*dir.tree_lock);
+    if (dir.inode->is_dead_dir()) return -ENOENT;  // may_create()
     auto inode = std::make_shared<ram_inode>(S_IFDIR | (mode & 07777), detail::get_next_ino());
+    inode->i_parent_ino = dir.inode->i_ino;
     if (!dir.inode->children.emplace(std::string(name), std::move(inode)).second) return -EEXIST;
     ++dir.inode->i_nlink;
+    dir.inode->dir_modified();
     return 0;
   }
 
   // ramfs_symlink()
   static int symlink(ram_node& dir, std::string_view name, std::string_view target) {
     std::lock_guard guard(*dir.tree_lock);
+    if (dir.inode->is_dead_dir()) return -ENOENT;  // may_create()
     auto inode = std::make_shared<ram_inode>(S_IFLNK | 0777, detail::get_next_ino());
     inode->i_link = target;
     if (!dir.inode->children.emplace(std::string(name), std::move(inode)).second) return -EEXIST;
+    dir.inode->dir_modified();
     return 0;
   }
 
   // simple_link(): one more name for the inode.
   static int link(ram_node& old, ram_node& dir, std::string_view name) {
     std::lock_guard guard(*dir.tree_lock);
+    if (dir.inode->is_dead_dir()) return -ENOENT;  // may_create()
     if (!dir.inode->children.emplace(std::string(name), old.inode).second) return -EEXIST;
     ++old.inode->i_nlink;
+    old.inode->inode_changed();
+    dir.inode->dir_modified();
     return 0;
   }
 
@@ -148,7 +215,9 @@ struct ramfs_inode_operations {
     if (it == dir.inode->children.end()) return -ENOENT;
     if (it->second->is_dir()) return -EISDIR;
     --it->second->i_nlink;
+    it->second->inode_changed();
     dir.inode->children.erase(it);
+    dir.inode->dir_modified();
     return 0;
   }
 
@@ -160,8 +229,10 @@ struct ramfs_inode_operations {
     if (!it->second->is_dir()) return -ENOTDIR;
     if (!it->second->children.empty()) return -ENOTEMPTY;
     it->second->i_nlink = 0;
+    it->second->inode_changed();
     --dir.inode->i_nlink;
     dir.inode->children.erase(it);
+    dir.inode->dir_modified();
     return 0;
   }
 
@@ -186,6 +257,10 @@ struct ramfs_inode_operations {
         --new_dir.inode->i_nlink;
       }
       std::swap(source->second, target->second);
+      reparent(*source->second, *old_dir.inode);
+      reparent(*target->second, *new_dir.inode);
+      renamed(old_dir, new_dir, *moving);
+      source->second->inode_changed();  // the other inode, now at the old name
       return 0;
     }
     if (target != to.end()) {
@@ -201,6 +276,7 @@ struct ramfs_inode_operations {
       } else {
         --victim->i_nlink;
       }
+      victim->inode_changed();
     }
     if (moving->is_dir()) {
       --old_dir.inode->i_nlink;
@@ -208,6 +284,8 @@ struct ramfs_inode_operations {
     }
     to[std::string(new_name)] = moving;
     from.erase(source);
+    reparent(*moving, *new_dir.inode);
+    renamed(old_dir, new_dir, *moving);
     return 0;
   }
 
@@ -218,18 +296,27 @@ struct ramfs_inode_operations {
     return 0;
   }
 
-  // simple_setattr(): the size (truncate_setsize).
+  // simple_setattr()
   static int setattr(ram_node& node, const iattr& attr) {
-    if ((attr.ia_valid & ATTR_SIZE) != 0) {
-      std::lock_guard guard(node.inode->i_rwsem);
-      node.inode->pages.truncate(static_cast<std::uint64_t>(attr.ia_size));
-    }
+    node.inode->setattr(attr);
     return 0;
   }
 
   static int getattr(ram_node& node, struct ::stat& st) {
     node.inode->fillattr(st);
     return 0;
+  }
+
+ private:
+  // A directory moved to `dir`: its ".." is now `dir`.
+  static void reparent(ram_inode& moved, const ram_inode& dir) {
+    if (moved.is_dir()) moved.i_parent_ino = dir.i_ino;
+  }
+  // simple_rename(): both directories modified, the moved inode changed.
+  static void renamed(ram_node& old_dir, ram_node& new_dir, ram_inode& moved) {
+    old_dir.inode->dir_modified();
+    if (new_dir.inode != old_dir.inode) new_dir.inode->dir_modified();
+    moved.inode_changed();
   }
 };
 

@@ -23,11 +23,9 @@ namespace kvfs {
 namespace detail {
 // The absolute, normalised form of a path, or -ENOENT for an empty one
 // (getname() refuses ""), as a string without a trailing slash.
-inline long absolute_path(const std::filesystem::path& path, std::string& out) {
+inline long absolute_path(const std::filesystem::path& path, const std::string& cwd, std::string& out) {
   if (path.empty()) return -ENOENT;
-  std::error_code ec;
-  std::filesystem::path absolute = std::filesystem::absolute(path, ec);
-  if (ec) return -ec.value();
+  const std::filesystem::path absolute = path.is_absolute() ? path : std::filesystem::path(cwd) / path;
   out = absolute.lexically_normal().string();
   while (out.size() > 1 && out.back() == '/') out.pop_back();
   return 0;
@@ -51,7 +49,7 @@ class namespace_calls {
   /// then whatever the type's mount answers.
   long mount(std::string_view source, const std::filesystem::path& target, std::string_view fstype, int flags = 0) {
     std::string where;
-    if (const long error = detail::absolute_path(target, where); error < 0) return error;
+    if (const long error = detail::absolute_path(target, static_cast<Process&>(*this).cwd_path(), where); error < 0) return error;
     mount_point holder = lookup_mnt(where);
     if (const int error = holder.sb->lookup_dir(holder.inside); error < 0) return error;
     const fs_type_entry* type = static_cast<Process&>(*this).file_systems().get_fs_type(fstype);
@@ -69,7 +67,7 @@ class namespace_calls {
   /// through it is still open (or for the root).
   long umount(const std::filesystem::path& target) {
     std::string where;
-    if (const long error = detail::absolute_path(target, where); error < 0) return error;
+    if (const long error = detail::absolute_path(target, static_cast<Process&>(*this).cwd_path(), where); error < 0) return error;
     mount_point at = lookup_mnt(where);
     if (const int error = at.sb->lookup_dir(at.inside); error == -ENOENT) return error;
     at.sb.reset();

@@ -85,7 +85,9 @@ class open_calls {
       sb = std::move(covering);
       if (!inode) return -EOPNOTSUPP;
     }
-    return do_open(*inode, sb, flags, created, at.trailing_slash, file);
+    if (const int error = do_open(*inode, sb, flags, created, at.trailing_slash, file); error < 0) return error;
+    file->f_dentry = std::move(inode);
+    return 0;
   }
 
   // do_tmpfile(): the directory (a last symlink followed unless O_NOFOLLOW),
@@ -101,7 +103,7 @@ class open_calls {
       return error;
     }
     file->f_mnt = at.mnt();
-    return 0;
+    return 0;  // no f_dentry: the file has no name to change through
   }
 
   // open_last_lookups(): the last name, created under O_CREAT when missing
@@ -163,7 +165,8 @@ class open_calls {
     if (error < 0) return error;
     if (const int odirect = detail::check_odirect(*file); odirect < 0) return odirect;
     if (!created && (flags & (O_TRUNC | O_PATH)) == O_TRUNC && S_ISREG(inode.i_mode)) {
-      if (const int truncated = inode.setattr(iattr{ATTR_SIZE, 0, 0}); truncated < 0) return truncated;
+      const iattr truncate = with_times({ATTR_SIZE | ATTR_MTIME | ATTR_CTIME, 0, 0});  // handle_truncate()
+      if (const int truncated = inode.setattr(truncate); truncated < 0) return truncated;
     }
     file->f_mnt = sb;
     return 0;
@@ -175,19 +178,19 @@ class open_calls {
   bool uses_old_names(int dirfd, const std::string& name) {
     if (dirfd != AT_FDCWD || name.empty()) return false;
     std::string absolute;
-    if (detail::absolute_path(name, absolute) < 0) return false;
+    if (detail::absolute_path(name, self().cwd_path(), absolute) < 0) return false;
     return !self().lookup_mnt(absolute).sb->root_inode();
   }
 
   long old_mkdir(const std::string& name, mode_t mode) {
     std::string absolute;
-    if (const long error = detail::absolute_path(name, absolute); error < 0) return error;
+    if (const long error = detail::absolute_path(name, self().cwd_path(), absolute); error < 0) return error;
     mount_point at = self().lookup_mnt(absolute);
     return at.sb->mkdir(at.inside, mode);
   }
 
   int old_filp_open(const std::string& name, int flags, mode_t mode, file_ref& file, std::string& f_path) {
-    if (const long error = detail::absolute_path(name, f_path); error < 0) return static_cast<int>(error);
+    if (const long error = detail::absolute_path(name, self().cwd_path(), f_path); error < 0) return static_cast<int>(error);
     mount_point at = self().lookup_mnt(f_path);
     if (const int error = at.sb->open(at.inside, flags, mode, file); error < 0) return error;
     file->f_mnt = std::move(at.sb);

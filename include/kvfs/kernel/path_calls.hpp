@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSL-1.0
 // kvfs/kernel/path_calls.hpp - the system calls of fs/namei.c, fs/stat.c
 // and fs/open.c that name a path without opening it: fstatat, unlinkat,
-// rmdir, renameat2, linkat, symlinkat, readlinkat and truncate, each with
+// rmdir, renameat2, linkat, symlinkat, readlinkat, chdir and getcwd, each with
 // the kernel's checks in the kernel's order, through the path walk
 // (namei.hpp) and the inode_operations of the file system the walk ends in.
 #pragma once
@@ -17,6 +17,7 @@
 #include <climits>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -120,16 +121,38 @@ class path_calls {
   }
   long readlink(std::string_view path, std::span<char> buf) { return readlinkat(AT_FDCWD, path, buf); }
 
-  /// truncate(2): do_sys_truncate() → vfs_truncate().
-  long truncate(std::string_view path, loff_t length) {
-    if (length < 0) return -EINVAL;
+  /// chdir(2): a directory (ENOTDIR otherwise) becomes the working
+  /// directory: the start of every relative path.
+  long chdir(std::string_view path) {
     walk_result at;
     if (const int error = filename_lookup(AT_FDCWD, path, LOOKUP_FOLLOW, at); error < 0) return error;
-    const mode_t mode = at.inode().i_mode;
-    if (S_ISDIR(mode)) return -EISDIR;
-    if (!S_ISREG(mode)) return -EINVAL;
-    return at.inode().setattr(iattr{ATTR_SIZE, 0, length});
+    if (!S_ISDIR(at.inode().i_mode)) return -ENOTDIR;
+    set_fs_pwd(std::move(at.stack));
+    return 0;
   }
+
+  /// fchdir(2): the directory an open descriptor (O_PATH too) names.
+  long fchdir(int fd) {
+    walk_result at;
+    if (const int error = walk_to_file(fd, at); error < 0) return error;
+    set_fs_pwd(std::move(at.stack));
+    return 0;
+  }
+
+  /// getcwd(2): the working directory's path and its NUL, and that length;
+  /// ERANGE when `buf` is shorter, ENOENT once the directory is removed.
+  long getcwd(std::span<char> buf) {
+    const walk_stack pwd = get_fs_pwd();
+    struct ::stat st {};
+    if (pwd.back().inode->getattr(st) < 0 || st.st_nlink == 0) return -ENOENT;  // d_unlinked()
+    const std::string path = stack_path(pwd);
+    if (path.size() + 1 > buf.size()) return -ERANGE;
+    std::memcpy(buf.data(), path.c_str(), path.size() + 1);
+    return static_cast<long>(path.size() + 1);
+  }
+
+  /// The working directory's path, as the mount table names places.
+  std::string cwd_path() const { return stack_path(get_fs_pwd()); }
 
   /// umask(2): the mask new files and directories lose; the old one.
   mode_t umask(mode_t mask) noexcept { return std::exchange(umask_, mask & 0777); }
@@ -141,20 +164,29 @@ class path_calls {
   int filename_lookup(int dirfd, std::string_view path, unsigned flags, walk_result& at) {
     if (path.empty()) return -ENOENT;
     if (path.size() >= PATH_MAX) return -ENAMETOOLONG;
-    std::string start = "/";
-    if (path.front() != '/') {
-      if (const int error = start_dir(dirfd, start); error < 0) return error;
+    if (path.front() == '/') {
+      if (const int error = root_stack(at.stack); error < 0) return error;
+    } else if (dirfd == AT_FDCWD) {
+      at.stack = get_fs_pwd();
+    } else if (const int error = walk_to_file(dirfd, at); error < 0) {
+      return error;
     }
-    std::shared_ptr<super_block> root_mnt = self().mounted_at("/");
-    inode_ptr root = root_mnt ? root_mnt->root_inode() : nullptr;
-    if (!root) return -EOPNOTSUPP;
-    at.stack = {path_step{"", std::move(root), std::move(root_mnt)}};
-    auto mounted = [this](const std::string& p) { return self().mounted_at(p); };
-    if (start != "/") {
-      if (const int error = path_walk(start, LOOKUP_FOLLOW, mounted, at); error < 0) return error;
-      at.trailing_slash = false;
+    return path_walk(path, flags, mounted(), at);
+  }
+
+ protected:
+  /// The working directory a process starts in: the host's, where kvfs can
+  /// walk to it, else the root (as a process whose directory is gone).
+  void init_fs_pwd() {
+    walk_result at;
+    std::error_code ec;
+    const std::string host = std::filesystem::current_path(ec).string();
+    if (ec || filename_lookup(AT_FDCWD, host.empty() ? "/" : host, LOOKUP_FOLLOW, at) < 0 ||
+        !S_ISDIR(at.inode().i_mode)) {
+      at.stack.clear();
+      if (root_stack(at.stack) < 0) return;
     }
-    return path_walk(path, flags, mounted, at);
+    set_fs_pwd(std::move(at.stack));
   }
 
  private:
@@ -215,18 +247,48 @@ class path_calls {
   }
   const Process& self_const() const noexcept { return static_cast<const Process&>(*this); }
 
-  int start_dir(int dirfd, std::string& start) {
-    if (dirfd == AT_FDCWD) {
-      std::error_code ec;
-      start = std::filesystem::current_path(ec).string();
-      return ec ? -ec.value() : 0;
-    }
-    file_ref file = self().files().fdget_raw(dirfd);
-    if (!file) return -EBADF;
-    if (!S_ISDIR(file->f_inode.i_mode)) return -ENOTDIR;
-    start = file->f_path;
+  auto mounted() {
+    return [this](const std::string& p) { return self().mounted_at(p); };
+  }
+
+  // The namespace's root: where an absolute path starts.
+  int root_stack(walk_stack& stack) {
+    std::shared_ptr<super_block> root_mnt = self().mounted_at("/");
+    inode_ptr root = root_mnt ? root_mnt->root_inode() : nullptr;
+    if (!root) return -EOPNOTSUPP;
+    stack = {path_step{"", std::move(root), std::move(root_mnt)}};
     return 0;
   }
+
+  // The directory an open descriptor names (EBADF, ENOTDIR), as a stack:
+  // its path walked from the root.
+  int walk_to_file(int fd, walk_result& at) {
+    std::string start;
+    {
+      file_ref file = self().files().fdget_raw(fd);
+      if (!file) return -EBADF;
+      if (!S_ISDIR(file->f_inode.i_mode)) return -ENOTDIR;
+      start = file->f_path;
+    }
+    if (const int error = root_stack(at.stack); error < 0) return error;
+    const int error = path_walk(start, LOOKUP_FOLLOW, mounted(), at);
+    at.trailing_slash = false;
+    return error;
+  }
+
+  // fs_struct's pwd, under its lock: chdir in one thread while another
+  // walks a relative path.
+  walk_stack get_fs_pwd() const {
+    std::lock_guard guard(fs_lock_);
+    return pwd_;
+  }
+  void set_fs_pwd(walk_stack pwd) {
+    std::lock_guard guard(fs_lock_);
+    pwd_ = std::move(pwd);
+  }
+
+  mutable std::mutex fs_lock_;
+  walk_stack pwd_;
 };
 
 }  // namespace kvfs

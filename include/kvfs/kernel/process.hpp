@@ -23,6 +23,7 @@
 #include <kvfs/fs/pipefs.hpp>
 #include <kvfs/fs/posixfs.hpp>
 #include <kvfs/fs/ramfs.hpp>
+#include <kvfs/kernel/attr_calls.hpp>
 #include <kvfs/kernel/fd_table.hpp>
 #include <kvfs/kernel/file_calls.hpp>
 #include <kvfs/kernel/filesystems.hpp>
@@ -61,6 +62,7 @@ class process : public file_calls<process>,
                 public open_calls<process>,
                 public namespace_calls<process>,
                 public path_calls<process>,
+                public attr_calls<process>,
                 public readdir_calls<process>,
                 public pipe_calls<process>,
                 public socket_calls<process> {
@@ -74,6 +76,7 @@ class process : public file_calls<process>,
     std::shared_ptr<super_block> root;
     posixfs::mount("/", 0, root);
     mount_root("posixfs", std::move(root));
+    init_fs_pwd();
   }
 
   explicit process(std::size_t max_files = fd_table::default_max_fds) : process(default_file_systems{}, max_files) {}

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: BSL-1.0
+// kvfs/iattr.hpp - struct iattr (include/linux/fs.h): what a setattr
+// changes, for truncate(2), chmod(2) and utimensat(2) and their f* forms.
+#pragma once
+
+#include <kvfs/file.hpp>
+
+#include <sys/types.h>
+
+#include <ctime>
+
+namespace kvfs {
+
+/// struct iattr: what setattr changes. The VFS (notify_change()) fills
+/// the times it asks for with the current time, unless ATTR_ATIME_SET or
+/// ATTR_MTIME_SET says the caller gave one (utimensat).
+struct iattr {
+  unsigned ia_valid = 0;
+  mode_t ia_mode = 0;
+  loff_t ia_size = 0;
+  ::timespec ia_atime{};
+  ::timespec ia_mtime{};
+  ::timespec ia_ctime{};
+};
+// The kernel's ATTR_* bits (include/linux/fs.h).
+inline constexpr unsigned ATTR_MODE = 1;
+inline constexpr unsigned ATTR_SIZE = 8;
+inline constexpr unsigned ATTR_ATIME = 16;
+inline constexpr unsigned ATTR_MTIME = 32;
+inline constexpr unsigned ATTR_CTIME = 64;
+inline constexpr unsigned ATTR_ATIME_SET = 128;  // ia_atime is the caller's, not "now"
+inline constexpr unsigned ATTR_MTIME_SET = 256;  // ia_mtime is the caller's, not "now"
+
+/// current_time(): the clock inode times are taken from.
+inline ::timespec current_time() noexcept {
+  ::timespec now{};
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  return now;
+}
+
+/// notify_change()'s times: ia_ctime is now; ia_atime and ia_mtime too,
+/// unless the caller set them.
+inline iattr with_times(iattr attr) noexcept {
+  const ::timespec now = current_time();
+  attr.ia_ctime = now;
+  if ((attr.ia_valid & ATTR_ATIME_SET) == 0) attr.ia_atime = now;
+  if ((attr.ia_valid & ATTR_MTIME_SET) == 0) attr.ia_mtime = now;
+  return attr;
+}
+
+}  // namespace kvfs
