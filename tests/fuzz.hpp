@@ -35,14 +35,16 @@ namespace kvfs_test::fuzz {
 enum class op_kind {
   open, read, write, pread, pwrite, readv, writev, lseek, dup, dup2, dup3,
   close, fcntl, pipe, mkdir, fstat, fsync, sendfile,
-  stat, unlink, rmdir, rename, link, symlink, readlink, truncate, count_
+  stat, unlink, rmdir, rename, link, symlink, readlink, truncate,
+  ftruncate, chmod, fchmod, access, utimensat, count_
 };
 
 inline const char* op_name(op_kind kind) {
   static constexpr std::array names{"open",   "read",    "write",    "pread",  "pwrite", "readv",  "writev",
                                     "lseek",  "dup",     "dup2",     "dup3",   "close",  "fcntl",  "pipe",
                                     "mkdir",  "fstat",   "fsync",    "sendfile", "stat", "unlink", "rmdir",
-                                    "rename", "link",    "symlink",  "readlink", "truncate"};
+                                    "rename", "link",    "symlink",  "readlink", "truncate", "ftruncate",
+                                    "chmod",  "fchmod",  "access",   "utimensat"};
   return names[static_cast<std::size_t>(kind)];
 }
 
@@ -68,6 +70,17 @@ inline constexpr std::array<const char*, 18> paths{
     "d/", "d/..", "d/../b",    "d/e/../..", "l/",        "",    "/dev/null", "/dev/zero", "/dev/full"};
 inline constexpr std::size_t tree_paths = 8;  // the first ones can hold files
 inline constexpr std::size_t devices = 3;     // the last ones are the host's devices
+
+/// The host devices' modes: what a run must leave as it found them.
+inline std::string device_modes() {
+  std::string out;
+  for (std::size_t i = paths.size() - devices; i < paths.size(); ++i) {
+    struct ::stat st {};
+    ::stat(paths[i], &st);
+    out += std::string(paths[i]) + " " + std::to_string(st.st_mode) + "; ";
+  }
+  return out;
+}
 
 /// Random calls over the numbers a run can reach: `numbers` are the lowest
 /// free ones (where new files land), plus numbers that are never valid.
@@ -195,6 +208,15 @@ class runner {
       case op_kind::symlink: return show(sys_.symlinkat(paths[static_cast<std::size_t>(other(o))], AT_FDCWD, inside(o.path)));
       case op_kind::readlink: return readlink(o);
       case op_kind::truncate: return show(sys_.truncate(inside(o.path), o.offset < 0 ? o.offset : o.offset % 100000));
+      case op_kind::ftruncate: return show(sys_.ftruncate(o.fd, o.offset < 0 ? o.offset : o.offset % 100000));
+      // Never through a last symlink: one may lead to the host's devices.
+      case op_kind::chmod:
+        return show(sys_.fchmodat(AT_FDCWD, inside(o.path), static_cast<mode_t>(o.arg) & 07777, AT_SYMLINK_NOFOLLOW));
+      // Always 0666: the descriptor may be the host's /dev/null.
+      case op_kind::fchmod: return show(sys_.fchmod(o.fd, 0666));
+      case op_kind::access:
+        return show(sys_.faccessat(AT_FDCWD, where(o.path), static_cast<int>(o.arg & 0xf), (o.flags & O_EXCL) != 0 ? AT_SYMLINK_NOFOLLOW : 0));
+      case op_kind::utimensat: return utimensat(o);
       case op_kind::count_: break;
     }
     return "?";
@@ -245,6 +267,15 @@ class runner {
     const char* type = S_ISREG(st.st_mode) ? "reg" : S_ISDIR(st.st_mode) ? "dir" : S_ISLNK(st.st_mode) ? "lnk" : "other";
     return std::string(type) + " nlink " + std::to_string(st.st_nlink) + " mode " + std::to_string(st.st_mode & 07777) +
            (S_ISDIR(st.st_mode) ? "" : " size " + std::to_string(st.st_size));
+  }
+
+  // Fixed times, or now (null), on a name inside the directory (never
+  // through a last symlink: one may lead to the host's devices).
+  std::string utimensat(const op& o) {
+    const ::timespec times[2] = {{1000, 0}, {static_cast<time_t>(o.size % 5000), static_cast<long>(o.arg)}};
+    const long r = sys_.utimensat(AT_FDCWD, inside(o.path), (o.flags & O_TRUNC) != 0 ? nullptr : times,
+                                  AT_SYMLINK_NOFOLLOW);
+    return show(r);
   }
 
   std::string readlink(const op& o) {
@@ -486,7 +517,15 @@ inline std::string check_seed(std::uint64_t seed, std::size_t length) {
   std::vector<op> ops;
   for (std::size_t i = 0; i < length; ++i) ops.push_back(gen.next());
   auto diverges = [&](const std::vector<op>& sequence) { return play_all(sequence, held).divergence(); };
-  if (!diverges(ops)) return {};
+  const outcome first = play_all(ops, held);
+  const std::optional<std::size_t> at = first.divergence();
+  if (!at) return {};
+  if (!diverges(ops)) {  // not a function of the sequence: say where it was, not a "minimal" sequence
+    auto seen = [&](const std::vector<std::string>& v) { return *at < v.size() ? v[*at] : std::string("-"); };
+    return "seed " + std::to_string(seed) + ": diverged once, not when played again, at " +
+           (*at < ops.size() ? describe(ops[*at]) : std::string("the tree")) + "\n    linux  : " + seen(first.linux_seen) +
+           "\n    posixfs: " + seen(first.posixfs_seen) + "\n    ramfs  : " + seen(first.ramfs_seen) + "\n";
+  }
   return report(seed, shrink(std::move(ops), diverges), held);
 }
 

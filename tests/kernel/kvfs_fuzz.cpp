@@ -26,8 +26,10 @@ int main(int argc, char** argv) {
     return static_cast<long>(static_cast<double>(done) / std::max(took.count(), 1e-9));
   };
   std::uint64_t done = 0;
+  const std::string devices = kvfs_test::fuzz::device_modes();
   for (; done < calls; done += length, ++seed) {
-    const std::string divergence = kvfs_test::fuzz::check_seed(seed, length);
+    std::string divergence = kvfs_test::fuzz::check_seed(seed, length);
+    if (kvfs_test::fuzz::device_modes() != devices) divergence += "seed " + std::to_string(seed) + " changed a host device's mode\n";
     if (!divergence.empty()) {
       std::cout << divergence << "kvfs_fuzz: divergence after " << done << " calls\n";
       return 1;

@@ -11,6 +11,7 @@
 
 TEST_CASE("fuzz: random call sequences answer as the real kernel does", "[fuzz][conformance]") {
   kvfs_test::no_descriptor_leak leak_check;
+  const std::string devices_before = kvfs_test::fuzz::device_modes();
   constexpr std::uint64_t seeds = 40;
   constexpr std::size_t length = 120;
   const auto start = std::chrono::steady_clock::now();
@@ -19,6 +20,7 @@ TEST_CASE("fuzz: random call sequences answer as the real kernel does", "[fuzz][
     INFO(divergence);
     CHECK(divergence.empty());
   }
+  CHECK(kvfs_test::fuzz::device_modes() == devices_before);  // the host's devices are never changed
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
   std::cout << "fuzz: " << seeds * length << " calls on each of 3 systems, "
             << static_cast<long>(static_cast<double>(seeds * length) / took.count()) << " calls/s\n";

@@ -119,7 +119,7 @@ class ramfs::super_block final : public kvfs::super_block {
     if (node == nullptr) return -EXDEV;
     std::shared_ptr<ram_inode> target = node->node().inode;
     if ((flags & detail::kernel_tmpfile) != 0) {  // ramfs_tmpfile(): an inode no name links
-      target = std::make_shared<ram_inode>(S_IFREG | (mode & 07777), detail::get_next_ino());
+      target = std::make_shared<ram_inode>(S_IFREG | (mode & 07777), detail::get_next_ino(), node->node().inode.get());
       target->i_nlink = 0;
     }
     descriptor<ramfs> d(ram_file{std::move(target), node->node().tree_lock, {}}, flags);
@@ -150,7 +150,7 @@ class ramfs::super_block final : public kvfs::super_block {
     auto [parent, leaf, error] = walk_parent(path);
     if (error != 0) return -error;
     if (leaf.empty() || parent->children.count(leaf) != 0) return -EEXIST;
-    auto dir = std::make_shared<ram_inode>(S_IFDIR | (mode & 07777), detail::get_next_ino());
+    auto dir = std::make_shared<ram_inode>(S_IFDIR | (mode & 07777), detail::get_next_ino(), parent.get());
     dir->i_parent_ino = parent->i_ino;
     parent->children.emplace(std::string(leaf), std::move(dir));
     ++parent->i_nlink;
@@ -191,7 +191,7 @@ class ramfs::super_block final : public kvfs::super_block {
       std::shared_ptr<ram_inode> dir;
       if (const int error = lookup(path, dir); error != 0) return error;
       if (!dir->is_dir()) return ENOTDIR;
-      out = std::make_shared<ram_inode>(S_IFREG | (mode & 07777), detail::get_next_ino());
+      out = std::make_shared<ram_inode>(S_IFREG | (mode & 07777), detail::get_next_ino(), dir.get());
       return 0;
     }
     auto [parent, leaf, error] = walk_parent(path);
@@ -205,7 +205,7 @@ class ramfs::super_block final : public kvfs::super_block {
     } else {
       if ((flags & O_CREAT) == 0) return ENOENT;
       if ((flags & O_DIRECTORY) != 0) return EINVAL;
-      out = std::make_shared<ram_inode>(S_IFREG | (mode & 07777), detail::get_next_ino());
+      out = std::make_shared<ram_inode>(S_IFREG | (mode & 07777), detail::get_next_ino(), parent.get());
       parent->children.emplace(std::string(leaf), out);
       created = true;
     }

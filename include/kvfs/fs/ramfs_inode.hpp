@@ -31,15 +31,21 @@ namespace kvfs {
 /// An inode of ramfs: a regular file's bytes, a directory's entries or a
 /// symlink's target, with its owner and times.
 struct ram_inode {
-  ram_inode(mode_t mode, ino_t ino)
-      : i_mode(mode), i_ino(ino), i_nlink(S_ISDIR(mode) ? 2 : 1), i_parent_ino(ino) {
+  /// inode_init_owner(): the creator's ids, but the group of a set-group-ID
+  /// directory `dir`, whose subdirectories inherit that bit.
+  ram_inode(mode_t mode, ino_t ino, const ram_inode* dir = nullptr)
+      : i_mode(inherit_sgid(mode, dir)),
+        i_ino(ino),
+        i_gid(dir != nullptr && (dir->i_mode & S_ISGID) != 0 ? dir->i_gid : ::getegid()),
+        i_nlink(S_ISDIR(mode) ? 2 : 1),
+        i_parent_ino(ino) {
     i_atime = i_mtime = i_ctime = current_time();
   }
 
   std::atomic<mode_t> i_mode;  // the type never changes; chmod changes the rest
   const ino_t i_ino;
-  const uid_t i_uid = ::geteuid();  // inode_init_owner(): the creator's
-  const gid_t i_gid = ::getegid();
+  const uid_t i_uid = ::geteuid();
+  const gid_t i_gid;
   std::atomic<unsigned> i_nlink;  // names (and, for a directory, "." and its children's "..")
   std::atomic<ino_t> i_parent_ino;  // a directory's "..": what getdents shows for it
   // The inode lock (the kernel has i_rwsem): a spinlock, because each hold
@@ -51,6 +57,10 @@ struct ram_inode {
   ::timespec i_atime{}, i_mtime{}, i_ctime{};  // under i_rwsem
 
   bool is_dir() const noexcept { return S_ISDIR(i_mode.load(std::memory_order_relaxed)); }
+
+  static mode_t inherit_sgid(mode_t mode, const ram_inode* dir) noexcept {
+    return dir != nullptr && S_ISDIR(mode) && (dir->i_mode & S_ISGID) != 0 ? mode | S_ISGID : mode;
+  }
 
   /// IS_DEADDIR(): a removed directory, in which nothing is found or made.
   bool is_dead_dir() const noexcept { return is_dir() && i_nlink.load() == 0; }
@@ -167,7 +177,7 @@ struct ramfs_inode_operations {
   static int create(ram_node& dir, std::string_view name, mode_t mode, ram_node& out) {
     std::lock_guard guard(*dir.tree_lock);
     if (dir.inode->is_dead_dir()) return -ENOENT;  // may_create()
-    auto inode = std::make_shared<ram_inode>(S_IFREG | (mode & 07777), detail::get_next_ino());
+    auto inode = std::make_shared<ram_inode>(S_IFREG | (mode & 07777), detail::get_next_ino(), dir.inode.get());
     if (!dir.inode->children.emplace(std::string(name), inode).second) return -EEXIST;
     dir.inode->dir_modified();
     out = {std::move(inode), dir.tree_lock};
@@ -178,7 +188,7 @@ struct ramfs_inode_operations {
   static int mkdir(ram_node& dir, std::string_view name, mode_t mode) {
     std::lock_guard guard(*dir.tree_lock);
     if (dir.inode->is_dead_dir()) return -ENOENT;  // may_create()
-    auto inode = std::make_shared<ram_inode>(S_IFDIR | (mode & 07777), detail::get_next_ino());
+    auto inode = std::make_shared<ram_inode>(S_IFDIR | (mode & 07777), detail::get_next_ino(), dir.inode.get());
     inode->i_parent_ino = dir.inode->i_ino;
     if (!dir.inode->children.emplace(std::string(name), std::move(inode)).second) return -EEXIST;
     ++dir.inode->i_nlink;
@@ -190,7 +200,7 @@ struct ramfs_inode_operations {
   static int symlink(ram_node& dir, std::string_view name, std::string_view target) {
     std::lock_guard guard(*dir.tree_lock);
     if (dir.inode->is_dead_dir()) return -ENOENT;  // may_create()
-    auto inode = std::make_shared<ram_inode>(S_IFLNK | 0777, detail::get_next_ino());
+    auto inode = std::make_shared<ram_inode>(S_IFLNK | 0777, detail::get_next_ino(), dir.inode.get());
     inode->i_link = target;
     if (!dir.inode->children.emplace(std::string(name), std::move(inode)).second) return -EEXIST;
     dir.inode->dir_modified();
