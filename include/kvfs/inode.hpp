@@ -66,8 +66,10 @@ class vfs_inode {
   virtual int getattr(struct ::stat&) = 0;
   /// Whether `other` is the same inode of the same file system.
   virtual bool same(const vfs_inode& other) const = 0;
-  /// The name of the kernel table behind it, for the trace.
+  /// The name of the kernel table behind it, and of its file system, for
+  /// the trace.
   virtual std::string_view i_op_name() const = 0;
+  virtual std::string_view fs_name() const = 0;
 };
 
 template <class Fs>
@@ -203,6 +205,7 @@ class policy_inode final : public vfs_inode {
     return that != nullptr && that->node_ == node_;
   }
   std::string_view i_op_name() const override { return ops::name; }
+  std::string_view fs_name() const override { return kvfs::fs_name<Fs>; }
 
  private:
   node_type node_;

@@ -60,6 +60,13 @@ class ostream_trace {
       start_line(call, fd);
   }
 
+  /// A call that names a path, not a descriptor: `text` is the whole
+  /// head of the line (`openat("a/f", O_RDONLY)`).
+  void begin_call(std::string_view text) {
+    if (out_ != nullptr) [[unlikely]]
+      line_.assign(text);
+  }
+
   template <class... Parts>
   void step(const Parts&... parts) {
     if (out_ != nullptr) [[unlikely]]

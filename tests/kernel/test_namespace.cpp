@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include <array>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -315,4 +316,38 @@ TEST_CASE("threads making, renaming and unlinking names in one ramfs directory l
   struct ::stat st {};
   CHECK(proc.stat(d, st) == 0);
   CHECK(st.st_nlink == 2);
+}
+
+TEST_CASE("the trace tells the path walk in the kernel's names", "[namespace][trace]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  temp_dir dir;
+  kvfs::process proc;
+  REQUIRE(proc.mount("none", dir.path(), "ramfs") == 0);
+  const std::string d = dir.path().string();
+  REQUIRE(proc.mkdir(d + "/sub", 0755) == 0);
+  std::ostringstream out;
+  proc.trace_to(out);
+  const long fd = proc.open(d + "/sub/f", O_WRONLY | O_CREAT, 0644);
+  REQUIRE(fd >= 0);
+  struct ::stat st {};
+  CHECK(proc.stat(d + "/sub/f", st) == 0);
+  CHECK(proc.unlink(d + "/sub/missing") == -ENOENT);
+  CHECK(proc.close(static_cast<int>(fd)) == 0);
+  const std::string trace = out.str();
+  const std::string first = d.substr(1, d.find('/', 1) - 1);  // the temp dir's first component
+  INFO(trace);
+  // Each host directory by posixfs, the mount point crossed into ramfs,
+  // then ramfs's own tables.
+  CHECK_THAT(trace, Catch::Contains("openat(\"" + d + "/sub/f\") -> do_sys_openat2 -> get_unused_fd_flags -> "
+                                    "do_filp_open -> path_openat -> link_path_walk -> lookup \"" + first + "\" -> posixfs: "
+                                    "posixfs_inode_operations.lookup"));
+  CHECK_THAT(trace, Catch::Contains("-> follow_managed -> ramfs root -> lookup \"sub\" -> ramfs: "
+                                    "ramfs_dir_inode_operations.lookup -> open_last_lookups -> lookup \"f\" -> ramfs: "
+                                    "ramfs_dir_inode_operations.lookup -> lookup_open -> ramfs: "
+                                    "ramfs_dir_inode_operations.create -> do_open -> vfs_open -> ramfs: open -> "
+                                    "fd_install = "));
+  CHECK_THAT(trace, Catch::Contains("newfstatat(\"" + d + "/sub/f\") -> vfs_statx -> filename_lookup -> path_lookupat"));
+  CHECK_THAT(trace, Catch::Contains("-> vfs_getattr -> ramfs: ramfs_dir_inode_operations.getattr = 0"));
+  CHECK_THAT(trace, Catch::Contains("unlinkat(\"" + d + "/sub/missing\") -> do_unlinkat -> filename_parentat"));
+  CHECK_THAT(trace, Catch::Contains("lookup \"missing\" -> ramfs: ramfs_dir_inode_operations.lookup = -1 ENOENT"));
 }

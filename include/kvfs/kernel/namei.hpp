@@ -8,6 +8,7 @@
 
 #include <kvfs/inode.hpp>
 #include <kvfs/super_block.hpp>
+#include <kvfs/trace.hpp>
 
 #include <sys/stat.h>
 
@@ -46,6 +47,7 @@ struct walk_result {
   std::string last;
   last_type type = last_type::norm;
   bool trailing_slash = false;
+  ostream_trace* trace = nullptr;  // where each step is told, when traced
 
   vfs_inode& inode() const { return *stack.back().inode; }
   const std::shared_ptr<super_block>& mnt() const { return stack.back().mnt; }
@@ -69,6 +71,13 @@ inline bool in_stack(const walk_stack& stack, const vfs_inode& inode) {
 }
 
 namespace detail {
+// ->lookup of `name` in `dir`, told to the trace as the kernel's
+// lookup_slow() → i_op->lookup.
+inline int traced_lookup(vfs_inode& dir, const std::string& name, inode_ptr& out, ostream_trace* trace) {
+  if (trace != nullptr) trace->step("lookup \"", name, "\" -> ", dir.fs_name(), ": ", dir.i_op_name(), ".lookup");
+  return dir.lookup(name, out);
+}
+
 inline void split_path(std::string_view path, std::deque<std::string>& parts, bool at_front) {
   std::vector<std::string> found;
   for (std::size_t at = 0; at < path.size();) {
@@ -117,9 +126,10 @@ int path_walk(std::string_view path, unsigned flags, Mounted mounted, walk_resul
       continue;
     }
     inode_ptr child;
-    if (const int error = stack.back().inode->lookup(name, child); error < 0) return error;
+    if (const int error = detail::traced_lookup(*stack.back().inode, name, child, result.trace); error < 0) return error;
     if (S_ISLNK(child->i_mode) && (!is_last || (flags & LOOKUP_FOLLOW) != 0 || result.trailing_slash)) {
       if (++links > MAXSYMLINKS) return -ELOOP;  // pick_link()
+      if (result.trace != nullptr) result.trace->step("pick_link -> ", child->i_op_name(), ".get_link");
       std::string target;
       if (const int error = child->get_link(target); error < 0) return error;
       if (target.empty()) return -ENOENT;
@@ -135,6 +145,7 @@ int path_walk(std::string_view path, unsigned flags, Mounted mounted, walk_resul
     if (std::shared_ptr<super_block> sb = mounted(stack_path(stack))) {
       inode_ptr root = sb->root_inode();
       if (!root) return -EOPNOTSUPP;
+      if (result.trace != nullptr) result.trace->step("follow_managed -> ", root->fs_name(), " root");
       stack.back().inode = std::move(root);
       stack.back().mnt = std::move(sb);
     }

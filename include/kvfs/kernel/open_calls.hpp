@@ -35,16 +35,20 @@ class open_calls {
     const std::string& name = path.native();
     if (name.empty()) return -ENOENT;
     if (name.size() >= PATH_MAX) return -ENAMETOOLONG;
-    const int fd = self().files().get_unused_fd_flags(flags & O_CLOEXEC);
-    if (fd < 0) return fd;
-    file_ref file;
-    std::string f_path;
-    if (const int error = do_filp_open(dirfd, name, f_flags, mode, file, f_path); error < 0) {
-      self().files().put_unused_fd(fd);
-      return error;
-    }
-    self().fd_install(fd, std::move(file), f_path);
-    return fd;
+    return self().traced_path_call("openat", name, [&](ostream_trace* trace) -> long {
+      const int fd = self().files().get_unused_fd_flags(flags & O_CLOEXEC);
+      if (fd < 0) return fd;
+      file_ref file;
+      std::string f_path;
+      if (trace != nullptr) trace->step("do_sys_openat2 -> get_unused_fd_flags -> do_filp_open -> path_openat");
+      if (const int error = do_filp_open(dirfd, name, f_flags, mode, file, f_path, trace); error < 0) {
+        self().files().put_unused_fd(fd);
+        return error;
+      }
+      if (trace != nullptr) trace->step("fd_install");
+      self().fd_install(fd, std::move(file), f_path);
+      return fd;
+    });
   }
   long open(const std::filesystem::path& path, int flags, mode_t mode = 0) { return openat(AT_FDCWD, path, flags, mode); }
 
@@ -53,14 +57,19 @@ class open_calls {
   long mkdirat(int dirfd, const std::filesystem::path& path, mode_t mode) {
     const std::string& name = path.native();
     if (uses_old_names(dirfd, name)) return old_mkdir(name, mode);
-    walk_result at;
-    if (const int error = self().filename_lookup(dirfd, name, LOOKUP_PARENT, at); error < 0) return error;
-    if (at.type != last_type::norm) return -EEXIST;
-    inode_ptr existing;
-    const int found = at.inode().lookup(at.last, existing);
-    if (found == 0) return -EEXIST;
-    if (found != -ENOENT) return found;
-    return at.inode().mkdir(at.last, mode & 01777 & ~self().current_umask());  // S_IRWXUGO | S_ISVTX
+    return self().traced_path_call("mkdirat", name, [&](ostream_trace* trace) -> long {
+      walk_result at;
+      at.trace = trace;
+      if (trace != nullptr) trace->step("do_mkdirat -> filename_create -> path_parentat");
+      if (const int error = self().filename_lookup(dirfd, name, LOOKUP_PARENT, at); error < 0) return error;
+      if (at.type != last_type::norm) return -EEXIST;
+      inode_ptr existing;
+      const int found = detail::traced_lookup(at.inode(), at.last, existing, trace);
+      if (found == 0) return -EEXIST;
+      if (found != -ENOENT) return found;
+      if (trace != nullptr) trace->step("vfs_mkdir -> ", at.inode().fs_name(), ": ", at.inode().i_op_name(), ".mkdir");
+      return at.inode().mkdir(at.last, mode & 01777 & ~self().current_umask());  // S_IRWXUGO | S_ISVTX
+    });
   }
   long mkdir(const std::filesystem::path& path, mode_t mode) { return mkdirat(AT_FDCWD, path, mode); }
 
@@ -69,13 +78,17 @@ class open_calls {
 
   // do_filp_open() → path_openat(): the parent, the last name
   // (open_last_lookups()), then do_open().
-  int do_filp_open(int dirfd, const std::string& name, int flags, mode_t mode, file_ref& file, std::string& f_path) {
+  int do_filp_open(int dirfd, const std::string& name, int flags, mode_t mode, file_ref& file, std::string& f_path,
+                   ostream_trace* trace) {
     if (uses_old_names(dirfd, name)) return old_filp_open(name, flags, mode, file, f_path);
     walk_result at;
+    at.trace = trace;
     if ((flags & detail::kernel_tmpfile) != 0) return do_tmpfile(dirfd, name, flags, mode, file, f_path);
+    if (trace != nullptr) trace->step("link_path_walk");
     if (const int error = self().filename_lookup(dirfd, name, LOOKUP_PARENT, at); error < 0) return error;
     inode_ptr inode;
     bool created = false;
+    if (trace != nullptr) trace->step("open_last_lookups");
     if (const int error = open_last_lookups(at, flags, mode, inode, created); error < 0) return error;
     f_path = stack_path(at.stack);
     if (at.type == last_type::norm) f_path += (f_path == "/" ? "" : "/") + at.last;
@@ -85,6 +98,7 @@ class open_calls {
       sb = std::move(covering);
       if (!inode) return -EOPNOTSUPP;
     }
+    if (at.trace != nullptr) at.trace->step("do_open -> vfs_open -> ", inode->fs_name(), ": open");
     if (const int error = do_open(*inode, sb, flags, created, at.trailing_slash, file); error < 0) return error;
     file->f_dentry = std::move(inode);
     return 0;
@@ -119,7 +133,7 @@ class open_calls {
         return 0;
       }
       if ((flags & O_CREAT) != 0 && at.trailing_slash) return -EISDIR;  // before the name is even looked up
-      const int found = at.inode().lookup(at.last, inode);
+      const int found = detail::traced_lookup(at.inode(), at.last, inode, at.trace);
       if (found == 0) {
         if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) return -EEXIST;
         if (!S_ISLNK(inode->i_mode)) return 0;
@@ -135,6 +149,7 @@ class open_calls {
       if (found != -ENOENT) return found;
       if ((flags & O_CREAT) == 0) return -ENOENT;
       created = true;
+      if (at.trace != nullptr) at.trace->step("lookup_open -> ", at.inode().fs_name(), ": ", at.inode().i_op_name(), ".create");
       return at.inode().create(at.last, mode & 07777 & ~self().current_umask(), inode);
     }
   }

@@ -36,10 +36,15 @@ class path_calls {
   long fstatat(int dirfd, std::string_view path, struct ::stat& st, int flags) {
     if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT)) != 0) return -EINVAL;
     if (path.empty() && (flags & AT_EMPTY_PATH) != 0) return self().fstat(dirfd, st);
-    walk_result at;
-    const unsigned lookup = (flags & AT_SYMLINK_NOFOLLOW) != 0 ? 0 : LOOKUP_FOLLOW;
-    if (const int error = filename_lookup(dirfd, path, lookup, at); error < 0) return error;
-    return at.inode().getattr(st);
+    return traced_path_call("newfstatat", path, [&](ostream_trace* trace) -> long {
+      walk_result at;
+      at.trace = trace;
+      if (trace != nullptr) trace->step("vfs_statx -> filename_lookup -> path_lookupat");
+      const unsigned lookup = (flags & AT_SYMLINK_NOFOLLOW) != 0 ? 0 : LOOKUP_FOLLOW;
+      if (const int error = filename_lookup(dirfd, path, lookup, at); error < 0) return error;
+      if (trace != nullptr) trace->step("vfs_getattr -> ", at.inode().fs_name(), ": ", at.inode().i_op_name(), ".getattr");
+      return at.inode().getattr(st);
+    });
   }
   long stat(std::string_view path, struct ::stat& st) { return fstatat(AT_FDCWD, path, st, 0); }
   long lstat(std::string_view path, struct ::stat& st) { return fstatat(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW); }
@@ -151,6 +156,19 @@ class path_calls {
     return static_cast<long>(path.size() + 1);
   }
 
+  /// A path call traced as the kernel runs it, when the process traces:
+  /// `body(trace)` gets this call's own trace (null when off), whose line
+  /// starts `call("path")` and ends with the result.
+  template <class Body>
+  long traced_path_call(std::string_view call, std::string_view path, Body body) {
+    ostream_trace trace = self().trace();  // a copy: the line is this call's alone
+    if (!trace.active()) return body(static_cast<ostream_trace*>(nullptr));
+    trace.begin_call(std::string(call) + "(\"" + std::string(path) + "\")");
+    const long result = body(&trace);
+    trace.end(result);
+    return result;
+  }
+
   /// The working directory's path, as the mount table names places.
   std::string cwd_path() const { return stack_path(get_fs_pwd()); }
 
@@ -203,15 +221,20 @@ class path_calls {
   // do_unlinkat(): the parent, then the name (a trailing slash is ENOENT,
   // EISDIR or ENOTDIR by what is there), then vfs_unlink().
   long do_unlinkat(int dirfd, std::string_view path) {
-    walk_result at;
-    if (const int error = filename_lookup(dirfd, path, LOOKUP_PARENT, at); error < 0) return error;
-    if (at.type != last_type::norm) return -EISDIR;
-    inode_ptr victim;
-    if (const int error = at.inode().lookup(at.last, victim); error < 0) return error;
-    if (S_ISDIR(victim->i_mode)) return -EISDIR;
-    if (at.trailing_slash) return -ENOTDIR;
-    if (is_mountpoint(at.stack, at.last)) return -EBUSY;
-    return at.inode().unlink(at.last);
+    return traced_path_call("unlinkat", path, [&](ostream_trace* trace) -> long {
+      walk_result at;
+      at.trace = trace;
+      if (trace != nullptr) trace->step("do_unlinkat -> filename_parentat -> path_parentat");
+      if (const int error = filename_lookup(dirfd, path, LOOKUP_PARENT, at); error < 0) return error;
+      if (at.type != last_type::norm) return -EISDIR;
+      inode_ptr victim;
+      if (const int error = detail::traced_lookup(at.inode(), at.last, victim, trace); error < 0) return error;
+      if (S_ISDIR(victim->i_mode)) return -EISDIR;
+      if (at.trailing_slash) return -ENOTDIR;
+      if (is_mountpoint(at.stack, at.last)) return -EBUSY;
+      if (trace != nullptr) trace->step("vfs_unlink -> ", at.inode().fs_name(), ": ", at.inode().i_op_name(), ".unlink");
+      return at.inode().unlink(at.last);
+    });
   }
 
   // do_rmdir(): ".." is ENOTEMPTY, "." EINVAL, "/" EBUSY; then vfs_rmdir().
@@ -271,7 +294,9 @@ class path_calls {
       start = file->f_path;
     }
     if (const int error = root_stack(at.stack); error < 0) return error;
+    ostream_trace* const trace = std::exchange(at.trace, nullptr);  // the kernel starts at the file: no walk to tell
     const int error = path_walk(start, LOOKUP_FOLLOW, mounted(), at);
+    at.trace = trace;
     at.trailing_slash = false;
     return error;
   }
