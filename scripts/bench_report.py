@@ -26,6 +26,7 @@ def medians(name):
 
 dispatch, io, table = medians("bench_dispatch"), medians("bench_io"), medians("bench_table")
 async_io = medians("bench_async")
+namei = medians("bench_namei")
 callgrind = json.loads((results / "callgrind.json").read_text())
 compile_times = json.loads((results / "compile.json").read_text())
 
@@ -100,6 +101,18 @@ ratio_row("async 64 B pipe write+read: kvfs::async_stream<kvfs::fd> / Asio strea
 for bench in ("table_dup_close", "table_write"):
     ratio_row(f"table {bench.split('_', 1)[1].replace('_', '+')} at 1e6 open / at 1e3", table, f"{bench}/1000000",
               f"{bench}/1000", "<=", 1.5)
+# The path walk: the cost of one more component is the slope between a
+# path 1 and 16 components below the same directory.
+def per_component(system):
+    return (t(namei, f"namei_stat_{system}/16") - t(namei, f"namei_stat_{system}/1")) / 15
+
+
+for system in ("ramfs", "posixfs"):
+    r = per_component(system) / per_component("raw")
+    row(f"path walk, cost per component: kvfs-{system} / the real kernel on tmpfs (reference; "
+        f"{per_component(system):.0f} ns against {per_component('raw'):.0f} ns)", r, "-", True)
+    ratio_row(f"getdents64 of 100,000 names: kvfs-{system} / the real kernel on tmpfs", namei, f"getdents_{system}",
+              "getdents_raw")
 r = compile_times["umbrella"] / compile_times["regular_files"]
 row("compile time: umbrella / regular-files-only source", r, ">= 3x", r >= 3)
 
