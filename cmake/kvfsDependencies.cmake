@@ -18,3 +18,12 @@ if(NOT TARGET kvfs::asio)
   set_target_properties(kvfs::asio PROPERTIES
     INTERFACE_INCLUDE_DIRECTORIES "${KVFS_ASIO_INCLUDE_DIR}")
 endif()
+
+# libfuse3, for the optional FUSE bridge (kvfs::fuse) only: found with
+# pkg-config (Debian: libfuse3-dev); kvfs::kvfs never needs it.
+if(NOT TARGET PkgConfig::KVFS_FUSE3)
+  find_package(PkgConfig QUIET)
+  if(PkgConfig_FOUND)
+    pkg_check_modules(KVFS_FUSE3 QUIET IMPORTED_TARGET GLOBAL fuse3>=3.12)
+  endif()
+endif()

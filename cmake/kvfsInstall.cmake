@@ -7,6 +7,10 @@ install(DIRECTORY "${PROJECT_SOURCE_DIR}/include/kvfs" DESTINATION "${CMAKE_INST
 
 set(KVFS_CONFIG_DIR "${CMAKE_INSTALL_DATADIR}/cmake/kvfs")
 install(EXPORT kvfsTargets NAMESPACE kvfs:: DESTINATION "${KVFS_CONFIG_DIR}")
+if(TARGET kvfs_fuse)  # its own export set: a consumer without libfuse3 still finds kvfs::kvfs
+  install(TARGETS kvfs_fuse EXPORT kvfsFuseTargets)
+  install(EXPORT kvfsFuseTargets NAMESPACE kvfs:: DESTINATION "${KVFS_CONFIG_DIR}")
+endif()
 
 configure_package_config_file("${PROJECT_SOURCE_DIR}/cmake/kvfsConfig.cmake.in"
   "${PROJECT_BINARY_DIR}/kvfsConfig.cmake"

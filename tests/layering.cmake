@@ -11,18 +11,20 @@
 #   kernel/                   core, detail, fs, net/sockfs+proto_ops, kernel  no
 #   asio/                     core, detail, asio                      yes
 #   net/ (protocols)          anything but the umbrellas              yes
-# The umbrellas (kvfs.hpp, core.hpp, fs.hpp, net.hpp, kernel.hpp, asio.hpp)
+#   fuse/                     core, detail, fs, fuse                  no
+# The umbrellas (kvfs.hpp, core.hpp, fs.hpp, net.hpp, kernel.hpp, asio.hpp, fuse.hpp)
 # are what users include; no header of kvfs includes one.
 
 cmake_minimum_required(VERSION 3.20)
 
 set(core_re "^kvfs/[a-z_]+\\.hpp$")
-set(umbrella_re "^kvfs/(kvfs|core|fs|net|kernel|asio)\\.hpp$")
+set(umbrella_re "^kvfs/(kvfs|core|fs|net|kernel|asio|fuse)\\.hpp$")
 set(detail_re "^kvfs/detail/")
 set(fs_re "^kvfs/fs/")
 set(sock_re "^kvfs/net/(sockfs|proto_ops)\\.hpp$")
 set(kernel_re "^kvfs/kernel/")
 set(asio_re "^kvfs/asio/")
+set(fuse_re "^kvfs/fuse/")
 
 function(area_of header out)
   if(header MATCHES "${umbrella_re}")
@@ -39,6 +41,8 @@ function(area_of header out)
     set(${out} kernel PARENT_SCOPE)
   elseif(header MATCHES "${asio_re}")
     set(${out} asio PARENT_SCOPE)
+  elseif(header MATCHES "${fuse_re}")
+    set(${out} fuse PARENT_SCOPE)
   else()
     set(${out} net PARENT_SCOPE)
   endif()
@@ -51,6 +55,7 @@ set(allowed_sock core detail sock)
 set(allowed_kernel core detail fs sock kernel)
 set(allowed_asio core detail asio)
 set(allowed_net core detail fs sock kernel asio net)
+set(allowed_fuse core detail fs fuse)
 set(asio_ok_asio ON)
 set(asio_ok_net ON)
 

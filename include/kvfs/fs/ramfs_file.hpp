@@ -165,6 +165,7 @@ struct ramfs_file_operations {
     loff_t target = offset;
     if (whence == SEEK_CUR && __builtin_add_overflow(file.f_pos, offset, &target)) return -EINVAL;
     if ((whence != SEEK_SET && whence != SEEK_CUR) || target < 0) return -EINVAL;
+    if (target == file.f_pos) return target;  // the cursor is there already
     dir.d_cursor.clear();
     auto it = dir.inode->children.begin();
     for (loff_t i = 2; i < target && it != dir.inode->children.end(); ++i, ++it) dir.d_cursor = it->first;
