@@ -6,6 +6,7 @@
 KVFS_PACKAGES=(
   cmake ninja-build g++ clang libclang-rt-14-dev strace
   libboost1.81-dev libasio-dev catch2 libbenchmark-dev
+  pkg-config libfuse3-dev fuse3
 )
 
 kvfs_missing_packages() {

@@ -145,7 +145,7 @@ struct posixfs_file_operations {
 
   // ATTR_FILE: the host file itself (ftruncate, fchmod, futimens).
   static int setattr(auto& file, const iattr& attr) noexcept {
-    return detail::host_setattr(file.private_data.fd, nullptr, attr);
+    return detail::host_setattr(file.private_data.fd, -1, attr);
   }
 
   // The host descriptor is the data: copy may splice, sendfile or copy_file_range it.
@@ -262,9 +262,11 @@ descriptor<posixfs, Trace> adopt(int fd, int flags, Trace trace = {}) {
 class posixfs::super_block final : public kvfs::super_block {
  public:
   explicit super_block(std::string root) : root_(std::move(root)) {
+    posix_node node;
     inode_ptr inode;
-    policy_inode<posixfs>::make(posix_node{root_ == "/" ? std::string() : root_}, inode);
-    set_root(std::move(inode));
+    if (posix_node::open_dir(root_.c_str(), node) == 0 && policy_inode<posixfs>::make(std::move(node), inode) == 0) {
+      set_root(std::move(inode));
+    }
   }
 
   int open(std::string_view path, int flags, mode_t mode, file_ref& file) override {
@@ -295,20 +297,28 @@ class posixfs::super_block final : public kvfs::super_block {
   int open_inode(vfs_inode& inode, int flags, mode_t mode, file_ref& file) override {
     auto* node = dynamic_cast<policy_inode<posixfs>*>(&inode);
     if (node == nullptr) return -EXDEV;
+    const int host = node->node().fd();
     std::error_code ec;
-    auto d = kvfs::open(node->node().c_str(), (flags & ~(O_CREAT | O_EXCL | O_TRUNC)) | O_NOFOLLOW, mode, ec);
-    if (ec) return -ec.value();
-    d.file().f_flags = flags;  // the flags the caller gave, not the host's O_NOFOLLOW
+    descriptor<posixfs> d;
+    if ((flags & O_PATH) != 0) {  // a place, not a file to reopen (a symlink's too): the inode's own
+      const int copy = ::fcntl(host, F_DUPFD_CLOEXEC, 0);
+      if (copy < 0) return -errno;
+      d = detail::posixfs_file(copy, flags, no_trace{});
+    } else {  // reopened through its magic link: the host opens the inode, not a name
+      d = kvfs::open(detail::proc_fd_path(host), flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW), mode, ec);
+      if (ec) return -ec.value();
+    }
+    d.file().f_flags = flags;  // the flags the caller gave
     file = make_file(std::move(d));
     return 0;
   }
 
-  // The host's statfs(2) of that name (a host directory may hold other
-  // host mounts); of the root when the name is gone.
+  // The host's statfs(2) of that inode (a host directory may hold other
+  // host mounts).
   int statfs(vfs_inode& dentry, struct ::statfs& buf) override {
     auto* node = dynamic_cast<policy_inode<posixfs>*>(&dentry);
-    if (node != nullptr && ::statfs(node->node().c_str(), &buf) == 0) return 0;
-    return ::statfs(root_.c_str(), &buf) < 0 ? -errno : 0;
+    if (node == nullptr) return ::statfs(root_.c_str(), &buf) < 0 ? -errno : 0;
+    return ::fstatfs(node->node().fd(), &buf) < 0 ? -errno : 0;
   }
 
  private:

@@ -118,6 +118,7 @@ class path_calls {
     if (buf.empty()) return -EINVAL;
     walk_result at;
     if (const int error = filename_lookup(dirfd, path, 0, at); error < 0) return error;
+    if (!S_ISLNK(at.inode().i_mode)) return -EINVAL;  // vfs_readlink()
     std::string target;
     if (const int error = at.inode().get_link(target); error < 0) return error;
     const std::size_t n = std::min(target.size(), buf.size());
