@@ -5,7 +5,9 @@
 // (registry.hpp, fs/filesystems.c), struct file (file.hpp for a known type,
 // any_file.hpp for the descriptor table), the generated f_op tables
 // (f_op.hpp), struct inode and the inode_operations policy (inode.hpp),
-// super_block and the mount hook (super_block.hpp), the static
+// struct iattr (iattr.hpp), the linux_dirent64 records a directory's
+// iterate_shared fills (dirent.hpp), super_block and the mount hook
+// (super_block.hpp), the static
 // descriptor<Fs> (descriptor.hpp), the generic functions written against it
 // (io.hpp, copy.hpp) and the trace policies (trace.hpp). It names no
 // concrete file system and includes no Asio.
@@ -14,9 +16,11 @@
 #include <kvfs/any_file.hpp>
 #include <kvfs/copy.hpp>
 #include <kvfs/descriptor.hpp>
+#include <kvfs/dirent.hpp>
 #include <kvfs/f_op.hpp>
 #include <kvfs/file.hpp>
 #include <kvfs/file_system.hpp>
+#include <kvfs/iattr.hpp>
 #include <kvfs/inode.hpp>
 #include <kvfs/io.hpp>
 #include <kvfs/name.hpp>

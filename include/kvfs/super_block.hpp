@@ -18,9 +18,11 @@
 #include <kvfs/file_system.hpp>
 #include <kvfs/inode.hpp>
 
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/types.h>
 
+#include <algorithm>
 #include <concepts>
 #include <memory>
 #include <string_view>
@@ -35,21 +37,39 @@ class super_block {
  public:
   virtual ~super_block() = default;
 
+  /// A file system without inode_operations (no root inode) is reached
+  /// the old way, by whole paths inside it: these four answer for it. A
+  /// file system with a root inode needs none of them.
+
   /// do_filp_open() inside this file system: sets `file` to the file at
   /// `path` opened with the open(2) `flags` (creating it with `mode` under
   /// O_CREAT). The VFS then gives a device node its driver (chrdev_open).
-  virtual int open(std::string_view path, int flags, mode_t mode, file_ref& file) = 0;
+  virtual int open(std::string_view, int, mode_t, file_ref&) { return -EOPNOTSUPP; }
 
   /// lookup(): the inode at `path` (its mode, number and device number),
-  /// without opening it: how the VFS finds that a path is a device node.
-  virtual int lookup(std::string_view path, struct inode& inode) = 0;
+  /// without opening it.
+  virtual int lookup(std::string_view, struct inode&) { return -EOPNOTSUPP; }
 
   /// vfs_mkdir(): a new directory at `path`.
-  virtual int mkdir(std::string_view path, mode_t mode) = 0;
+  virtual int mkdir(std::string_view, mode_t) { return -EOPNOTSUPP; }
 
   /// Whether `path` is a directory here (a mount point must be): 0,
-  /// -ENOENT or -ENOTDIR.
-  virtual int lookup_dir(std::string_view path) = 0;
+  /// -ENOENT or -ENOTDIR. By default, each name looked up from the root.
+  virtual int lookup_dir(std::string_view path) {
+    inode_ptr at = root_inode();
+    if (!at) return -EOPNOTSUPP;
+    for (std::size_t from = 0; from < path.size();) {
+      const std::size_t end = std::min(path.find('/', from), path.size());
+      const std::string_view name = path.substr(from, end - from);
+      from = end + 1;
+      if (name.empty() || name == ".") continue;
+      if (!S_ISDIR(at->i_mode)) return -ENOTDIR;
+      inode_ptr next;
+      if (const int error = at->lookup(name, next); error < 0) return error;
+      at = std::move(next);
+    }
+    return S_ISDIR(at->i_mode) ? 0 : -ENOTDIR;
+  }
 
   /// s_root: the inode the path walk starts from in this mount, made once
   /// when it is mounted; none for a file system without inode_operations

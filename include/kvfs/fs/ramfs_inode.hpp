@@ -7,7 +7,7 @@
 
 #include <kvfs/detail/ino.hpp>
 #include <kvfs/detail/spinlock.hpp>
-#include <kvfs/fs/detail/dirent.hpp>
+#include <kvfs/dirent.hpp>
 #include <kvfs/fs/detail/page_cache.hpp>
 #include <kvfs/inode.hpp>
 
@@ -130,7 +130,7 @@ struct ram_inode {
 inline ssize_t ramfs_readdir(const ram_inode& dir, loff_t& pos, std::string& cursor, std::span<std::byte> buf) {
   std::size_t used = 0;
   auto emit = [&](std::uint64_t ino, unsigned char type, std::string_view name) {
-    return detail::filldir64(buf, used, ino, pos + 1, type, name);
+    return dir_emit(buf, used, ino, pos + 1, type, name);
   };
   for (; pos < 2; ++pos) {  // dir_emit_dots(): "." this inode, ".." its parent
     const ino_t ino = pos == 0 ? dir.i_ino : dir.i_parent_ino.load();

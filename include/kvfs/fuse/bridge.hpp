@@ -321,9 +321,11 @@ class bridge {
     if (!inode) return fail(req, tr, -ESTALE);
     file_ref file;
     if (const int error = dentry_open(inode, flags, file, tr); error < 0) return fail(req, tr, error);
-    // A file without a position (a FIFO, a socket) or whose size says
-    // nothing of its contents is read and written as it comes, uncached.
-    if ((file->f_mode & FMODE_STREAM) != 0 || (!S_ISREG(inode->i_mode) && !S_ISDIR(inode->i_mode))) {
+    // A file without a position (a FIFO, a socket), without positional
+    // reads, or whose size says nothing of its contents is read and written
+    // as it comes, uncached.
+    const bool positional = (file->f_mode & FMODE_PREAD) != 0;
+    if (!positional || (file->f_mode & FMODE_STREAM) != 0 || (!S_ISREG(inode->i_mode) && !S_ISDIR(inode->i_mode))) {
       fi->direct_io = 1;
       fi->nonseekable = (file->f_mode & FMODE_LSEEK) == 0;
     }

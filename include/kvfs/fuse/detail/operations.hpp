@@ -4,6 +4,7 @@
 // fuse_lowlevel_ops table whose members call the bridge's handlers.
 #pragma once
 
+#include <kvfs/dirent.hpp>
 #include <kvfs/fuse/bridge.hpp>
 
 #include <dirent.h>
@@ -46,24 +47,14 @@ inline void bridge::readdir(fuse_req_t req, fuse_ino_t ino, std::size_t size, of
   const ssize_t got = kvfs::detail::iterate_dir(dir, *dir.f_op, records);
   if (got < 0) return fail(req, tr, static_cast<int>(got));
   std::size_t used = 0;
-  for (std::size_t at = 0; at < static_cast<std::size_t>(got);) {
-    std::uint64_t d_ino = 0;
-    std::int64_t d_off = 0;
-    std::uint16_t reclen = 0;
-    std::memcpy(&d_ino, records.data() + at, sizeof d_ino);
-    std::memcpy(&d_off, records.data() + at + 8, sizeof d_off);
-    std::memcpy(&reclen, records.data() + at + 16, sizeof reclen);
-    const auto d_type = static_cast<unsigned char>(records[at + 18]);
-    const char* name = reinterpret_cast<const char*>(records.data() + at + 19);
+  for_each_dirent(std::span(records).first(static_cast<std::size_t>(got)), [&](const dirent64& d) {
     struct ::stat st {};
-    st.st_ino = d_ino;
-    st.st_mode = static_cast<mode_t>(DTTOIF(d_type));
-    const std::size_t need = fuse_add_direntry(req, reply.data() + used, size - used, name, &st, d_off);
-    if (need > size - used) break;  // cannot happen (see above); the kernel asks again from d_off
-
-    used += need;
-    at += reclen;
-  }
+    st.st_ino = d.d_ino;
+    st.st_mode = static_cast<mode_t>(DTTOIF(d.d_type));
+    const std::string name(d.d_name);
+    const std::size_t need = fuse_add_direntry(req, reply.data() + used, size - used, name.c_str(), &st, d.d_off);
+    if (need <= size - used) used += need;  // always (see above)
+  });
   tr.end(static_cast<long>(used));
   fuse_reply_buf(req, reply.data(), used);
 }
