@@ -24,6 +24,8 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -44,6 +46,14 @@ class bridge {
  public:
   bridge(std::shared_ptr<super_block> sb, const options& opts)
       : sb_(std::move(sb)), nodes_(sb_->root_inode()), opts_(opts), sink_(opts.trace) {}
+  bridge(const bridge&) = delete;
+  bridge& operator=(const bridge&) = delete;
+
+  /// The files the kernel never released (a connection cut by a lazy
+  /// unmount drops its pending RELEASEs) are released here, once.
+  ~bridge() {
+    for (any_file* file : open_) file_ref{file}.reset();
+  }
 
   /// The table libfuse calls, each member a handler of this class.
   static const fuse_lowlevel_ops& operations() noexcept;
@@ -260,12 +270,18 @@ class bridge {
 
  private:
   static any_file* handle(fuse_file_info* fi) noexcept { return reinterpret_cast<any_file*>(fi->fh); }
-  static void set_handle(fuse_file_info* fi, file_ref file) noexcept {
+  void set_handle(fuse_file_info* fi, file_ref file) {
+    std::lock_guard guard(open_lock_);
+    open_.insert(file.get());
     fi->fh = reinterpret_cast<std::uint64_t>(file.release());
   }
-  static int release_handle(fuse_file_info* fi) noexcept {
+  int release_handle(fuse_file_info* fi) {
     file_ref file(handle(fi));
     fi->fh = 0;
+    {
+      std::lock_guard guard(open_lock_);
+      open_.erase(file.get());
+    }
     return file.reset();
   }
 
@@ -338,6 +354,8 @@ class bridge {
   node_table nodes_;
   options opts_;
   detail::trace_sink sink_;
+  std::mutex open_lock_;
+  std::set<any_file*> open_;  // the file handles the kernel holds
 };
 
 }  // namespace kvfs::fuse
