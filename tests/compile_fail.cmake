@@ -9,6 +9,7 @@ set(KVFS_COMPILE_FAIL_CASES
   "pwrite_on_socket|kvfs::pwrite: .*ESPIPE"
   "shutdown_on_file|kvfs::shutdown: .*not a socket.*ENOTSOCK"
   "write_without_write_op|kvfs::write: .*neither write nor write_iter.*EINVAL"
+  "unlink_without_unlink_op|kvfs::vfs_unlink: .*no unlink.*EPERM"
   "fsync_on_socket|kvfs::fsync: .*no fsync.*EINVAL"
   "duplicate_name|two file-system types share a name.*EBUSY"
   "unknown_fs_name|no file-system type of this name is registered.*ENODEV"

@@ -4,7 +4,8 @@
 // file_operations policy (file_system.hpp), the compile-time registry
 // (registry.hpp, fs/filesystems.c), struct file (file.hpp for a known type,
 // any_file.hpp for the descriptor table), the generated f_op tables
-// (f_op.hpp), struct inode and the inode_operations policy (inode.hpp),
+// (f_op.hpp), struct inode and the inode_operations policy (inode.hpp)
+// with its static calls (inode_calls.hpp),
 // struct iattr (iattr.hpp), the linux_dirent64 records a directory's
 // iterate_shared fills (dirent.hpp), super_block and the mount hook
 // (super_block.hpp), the static
@@ -22,6 +23,7 @@
 #include <kvfs/file_system.hpp>
 #include <kvfs/iattr.hpp>
 #include <kvfs/inode.hpp>
+#include <kvfs/inode_calls.hpp>
 #include <kvfs/io.hpp>
 #include <kvfs/name.hpp>
 #include <kvfs/registry.hpp>

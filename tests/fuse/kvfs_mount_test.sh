@@ -140,5 +140,14 @@ check "a mount point that is not an empty directory: exit 2" bash -c "
 check "posixfs: of a missing directory: exit 2" bash -c "
   '$kvfs_mount' posixfs:/no/such/dir '$work/mnt-ram' 2> '$work/err'; test \$? = 2"
 
+if command -v unshare > /dev/null && unshare -m true 2>/dev/null; then
+  mkdir -p "$work/mnt-nodev"
+  check "no /dev/fuse: exit 1 with a message" bash -c "
+    unshare -m sh -c \"mount -t tmpfs none /dev && '$kvfs_mount' ramfs '$work/mnt-nodev'\" 2> '$work/err'
+    test \$? = 1 && grep -q 'cannot open /dev/fuse' '$work/err'"
+else
+  echo "SKIPPED no /dev/fuse: cannot make a mount namespace here"
+fi
+
 echo "kvfs-mount: $failures failed"
 [ "$failures" = 0 ]
