@@ -94,7 +94,7 @@ inline void split_path(std::string_view path, std::deque<std::string>& parts, bo
 }  // namespace detail
 
 /// link_path_walk() and the last component: walks `path` from `result.stack`
-/// (its root for an absolute path). `mounted(path)` is the newest mount at
+/// (its root for an absolute path). `mounted(stack)` is the newest mount at
 /// that path, or none. 0 or -errno.
 template <class Mounted>
 int path_walk(std::string_view path, unsigned flags, Mounted mounted, walk_result& result) {
@@ -142,7 +142,7 @@ int path_walk(std::string_view path, unsigned flags, Mounted mounted, walk_resul
     path_step step{name, std::move(child), stack.back().mnt};
     stack.push_back(std::move(step));
     // follow_managed(): a mount here covers the directory with its root.
-    if (std::shared_ptr<super_block> sb = mounted(stack_path(stack))) {
+    if (std::shared_ptr<super_block> sb = mounted(stack)) {
       inode_ptr root = sb->root_inode();
       if (!root) return -EOPNOTSUPP;
       if (result.trace != nullptr) result.trace->step("follow_managed -> ", root->fs_name(), " root");

@@ -5,8 +5,10 @@
 #pragma once
 
 #include <kvfs/kernel/filesystems.hpp>
+#include <kvfs/kernel/namei.hpp>
 #include <kvfs/super_block.hpp>
 
+#include <atomic>
 #include <cerrno>
 #include <filesystem>
 #include <iterator>
@@ -59,6 +61,7 @@ class namespace_calls {
     if (const int error = type->mount(source, flags, sb); error < 0) return error;
     std::lock_guard guard(lock_);
     mounts_.push_back({std::string(source.empty() ? "none" : source), where, std::string(fstype), std::move(sb)});
+    mounts_beside_root_.fetch_add(1, std::memory_order_release);
     return 0;
   }
 
@@ -76,6 +79,7 @@ class namespace_calls {
       if (it->target != where) continue;
       if (where == "/" || it->sb.use_count() > 1 || has_child_locked(where)) return -EBUSY;  // propagate_mount_busy()
       mounts_.erase(std::next(it).base());
+      mounts_beside_root_.fetch_sub(1, std::memory_order_release);
       return 0;
     }
     return -EINVAL;
@@ -103,8 +107,19 @@ class namespace_calls {
     return {best->sb, inside.empty() ? std::string("/") : inside};
   }
 
-  /// The newest mount whose mount point is exactly `path`, or none: what
-  /// the path walk crosses into (lookup_mnt() on a dentry).
+  /// The newest mount whose mount point is where the walk stands, or none:
+  /// what path_walk asks at every component (__lookup_mnt()), so it builds
+  /// no string, and takes no lock while "/" is the only mount.
+  std::shared_ptr<super_block> mounted_at(const walk_stack& stack) const {
+    if (stack.size() <= 1) return mounted_at(std::string("/"));
+    if (mounts_beside_root_.load(std::memory_order_acquire) == 0) return nullptr;
+    std::lock_guard guard(lock_);
+    for (auto it = mounts_.rbegin(); it != mounts_.rend(); ++it)
+      if (names(it->target, stack)) return it->sb;
+    return nullptr;
+  }
+
+  /// The newest mount whose mount point is exactly `path`, or none.
   std::shared_ptr<super_block> mounted_at(const std::string& path) const {
     std::lock_guard guard(lock_);
     for (auto it = mounts_.rbegin(); it != mounts_.rend(); ++it)
@@ -132,7 +147,21 @@ class namespace_calls {
     std::shared_ptr<super_block> sb;
   };
 
+  // Whether `target` ("/a/b") names the place `stack` stands at.
+  static bool names(const std::string& target, const walk_stack& stack) {
+    std::size_t end = target.size();
+    for (std::size_t i = stack.size() - 1; i > 0; --i) {
+      const std::string& name = stack[i].name;
+      if (end < name.size() + 1) return false;
+      const std::size_t start = end - name.size();
+      if (target[start - 1] != '/' || target.compare(start, name.size(), name) != 0) return false;
+      end = start - 1;
+    }
+    return end == 0;
+  }
+
   mutable std::mutex lock_;  // namespace_sem
+  std::atomic<std::size_t> mounts_beside_root_{0};
   std::vector<mount_entry> mounts_;
 };
 

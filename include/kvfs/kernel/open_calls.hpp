@@ -125,7 +125,7 @@ class open_calls {
   // symlink followed unless O_NOFOLLOW (then do_open() has the link: ELOOP,
   // or the link itself for O_PATH).
   int open_last_lookups(walk_result& at, int flags, mode_t mode, inode_ptr& inode, bool& created) {
-    auto mounted = [this](const std::string& p) { return self().mounted_at(p); };
+    auto mounted = [this](const walk_stack& stack) { return self().mounted_at(stack); };
     for (int links = 0;;) {
       if (at.type != last_type::norm) {  // handle_dots(): do_open() has the O_CREAT answers
         if (at.type == last_type::dotdot && at.stack.size() > 1) at.stack.pop_back();

@@ -267,12 +267,12 @@ class path_calls {
   bool is_mountpoint(const walk_stack& parent, const std::string& name) const {
     walk_stack child = parent;
     child.push_back({name, nullptr, nullptr});
-    return static_cast<bool>(self_const().mounted_at(stack_path(child)));
+    return static_cast<bool>(self_const().mounted_at(child));
   }
   const Process& self_const() const noexcept { return static_cast<const Process&>(*this); }
 
   auto mounted() {
-    return [this](const std::string& p) { return self().mounted_at(p); };
+    return [this](const walk_stack& at) { return self().mounted_at(at); };
   }
 
   // The namespace's root: where an absolute path starts.
