@@ -13,11 +13,15 @@
 #include <kvfs/fuse.hpp>
 
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <future>
 #include <iostream>
 #include <mutex>
@@ -245,6 +249,94 @@ TEST_CASE("FUSE: a request blocked in kvfs holds up no other request", "[fuse]")
   }
   the_gate.opened_cv.notify_all();
   CHECK(blocked.get() == "open");
+}
+
+namespace {
+
+std::size_t entries(const char* dir) {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("FUSE: an unmount leaves no thread and no descriptor behind", "[fuse]") {
+  const std::size_t fds = entries("/proc/self/fd"), threads = entries("/proc/self/task");
+  std::vector<int> left_open;
+  {
+    temp_dir mnt;
+    std::shared_ptr<kvfs::super_block> sb;
+    REQUIRE(kvfs::ramfs::mount("", 0, sb) == 0);
+    kvfs::fuse::mounted mounted(sb, mnt.path().string());
+    real_kernel sys;
+    for (int i = 0; i < 20; ++i) {
+      const std::string path = mnt.path().string() + "/f" + std::to_string(i);
+      const long fd = sys.open(path, O_RDWR | O_CREAT, 0644);
+      REQUIRE(fd >= 0);
+      CHECK(sys.write(static_cast<int>(fd), bytes("some bytes")) == 10);
+      // Left open on purpose for half of them: the unmount must release them.
+      if (i % 2 == 0) {
+        sys.close(static_cast<int>(fd));
+      } else {
+        left_open.push_back(static_cast<int>(fd));
+      }
+    }
+    CHECK(entries("/proc/self/task") > threads);  // the session's threads
+  }
+  // The half left open are this process's own descriptors on a mount now
+  // gone: closing them answers at once (the connection was aborted).
+  for (int fd : left_open) ::close(fd);
+  CHECK(entries("/proc/self/fd") == fds);
+  CHECK(entries("/proc/self/task") == threads);
+}
+
+TEST_CASE("FUSE: a client killed mid-write loses nothing already acknowledged", "[fuse]") {
+  temp_dir mnt;
+  std::shared_ptr<kvfs::super_block> sb;
+  REQUIRE(kvfs::ramfs::mount("", 0, sb) == 0);
+  kvfs::fuse::mounted mounted(sb, mnt.path().string());
+  const std::string path = mnt.path().string() + "/log";
+  constexpr std::size_t chunk = 4096;
+  int acks[2];
+  REQUIRE(::pipe2(acks, O_CLOEXEC) == 0);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {  // the client: chunk i is filled with byte i; each acknowledged write is told
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    std::array<unsigned char, chunk> buf{};
+    for (unsigned i = 0;; ++i) {
+      buf.fill(static_cast<unsigned char>(i));
+      if (::write(fd, buf.data(), buf.size()) != static_cast<ssize_t>(buf.size())) ::_exit(1);
+      if (::write(acks[1], &i, sizeof i) != sizeof i) ::_exit(1);
+    }
+  }
+  ::close(acks[1]);
+  unsigned last = 0;
+  for (unsigned got = 0; got < 200;) {  // 200 acknowledged, then SIGKILL mid-write
+    REQUIRE(::read(acks[0], &last, sizeof last) == sizeof last);
+    got = last + 1;
+  }
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ::close(acks[0]);
+  CHECK(WIFSIGNALED(status));
+  const std::string kept = [&] {
+    std::string out;
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    std::array<char, 65536> buf{};
+    for (ssize_t n; (n = ::read(fd, buf.data(), buf.size())) > 0;) out.append(buf.data(), static_cast<std::size_t>(n));
+    ::close(fd);
+    return out;
+  }();
+  REQUIRE(kept.size() >= (last + 1) * chunk);  // every acknowledged chunk is there
+  CHECK(kept.size() % chunk == 0);              // and no torn one
+  bool intact = true;
+  for (std::size_t i = 0; i * chunk < kept.size(); ++i) {
+    intact = intact && kept[i * chunk] == static_cast<char>(i) && kept[i * chunk + chunk - 1] == static_cast<char>(i);
+  }
+  CHECK(intact);
 }
 
 int main(int argc, char** argv) {

@@ -39,6 +39,7 @@ class session {
     for (std::string& arg : args) argv.push_back(arg.data());
     fuse_args fargs = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
     se_ = fuse_session_new(&fargs, &bridge::operations(), sizeof(fuse_lowlevel_ops), &b);
+    fuse_opt_free_args(&fargs);  // what libfuse added to them
     if (se_ == nullptr) throw std::system_error(EINVAL, std::generic_category(), "fuse_session_new");
     if (fuse_session_mount(se_, mountpoint.c_str()) != 0) {
       fuse_session_destroy(se_);
@@ -87,8 +88,8 @@ inline int serve(std::shared_ptr<super_block> sb, const std::string& mountpoint,
 }
 
 /// A file system mounted on the host for as long as this object lives,
-/// served by its own threads; the destructor unmounts (lazily, so a
-/// process still inside it cannot keep it) and waits for them.
+/// served by its own threads; the destructor unmounts (files still open on
+/// it then answer ENOTCONN) and waits for them.
 class mounted {
  public:
   mounted(std::shared_ptr<super_block> sb, std::string mountpoint, const options& opts = {})
@@ -102,11 +103,16 @@ class mounted {
   mounted& operator=(const mounted&) = delete;
   ~mounted() { unmount(); }
 
-  /// Unmounts now (MNT_DETACH, as fusermount3 -u -z) and stops serving.
+  /// Unmounts now and stops serving. MNT_FORCE first: FUSE's umount_begin
+  /// aborts the connection, so a file still open on the mount (even one of
+  /// this process's) cannot keep the session's threads waiting; then
+  /// MNT_DETACH for a mount still busy, as fusermount3 -u -z (which a
+  /// process without CAP_SYS_ADMIN falls back to).
   void unmount() {
     if (!thread_.joinable()) return;
     fuse_session_exit(session_->get());
-    if (::umount2(mountpoint_.c_str(), MNT_DETACH) != 0) {
+    ::umount2(mountpoint_.c_str(), MNT_FORCE);
+    if (::umount2(mountpoint_.c_str(), MNT_DETACH) != 0 && errno != EINVAL) {
       const std::string command = "fusermount3 -u -z '" + mountpoint_ + "' 2>/dev/null";
       [[maybe_unused]] const int ignored = std::system(command.c_str());
     }
