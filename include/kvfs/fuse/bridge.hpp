@@ -213,10 +213,24 @@ class bridge {
   void read(fuse_req_t req, fuse_ino_t ino, std::size_t size, off_t off, fuse_file_info* fi) {
     detail::request_trace tr(sink_, "FUSE_READ", ino);
     any_file& file = *handle(fi);
+    const bool positional = (file.f_mode & FMODE_PREAD) != 0;
+    if (positional && (file.f_mode & FMODE_READ) != 0 && file.f_op->host_fd != nullptr) {
+      // A host file: the host moves its pages into the reply (splice),
+      // as kvfs::copy does between host descriptors.
+      if (const int error = kvfs::detail::rw_verify_area(&off, size); error < 0) return fail(req, tr, error);
+      tr.step("vfs_read -> ", file.f_op->fs_name, ": ", file.f_op->name, ".host_fd -> splice");
+      fuse_bufvec data = FUSE_BUFVEC_INIT(size);
+      data.buf[0].flags = static_cast<fuse_buf_flags>(FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK);
+      data.buf[0].fd = file.f_op->host_fd(file);
+      data.buf[0].pos = off;
+      tr.end(static_cast<long>(size));
+      fuse_reply_data(req, &data, FUSE_BUF_SPLICE_MOVE);
+      return;
+    }
     std::vector<std::byte> buf(size);
     tr.step("vfs_read -> ", file.f_op->fs_name, ": ", file.f_op->name, ".read");
-    const ssize_t n = (file.f_mode & FMODE_PREAD) != 0 ? kvfs::detail::vfs_pread(file, *file.f_op, buf, off)
-                                                       : kvfs::detail::vfs_read(file, *file.f_op, buf);
+    const ssize_t n = positional ? kvfs::detail::vfs_pread(file, *file.f_op, buf, off)
+                                 : kvfs::detail::vfs_read(file, *file.f_op, buf);
     if (n < 0) return fail(req, tr, static_cast<int>(n));
     tr.end(n);
     fuse_reply_buf(req, reinterpret_cast<const char*>(buf.data()), static_cast<std::size_t>(n));
