@@ -219,7 +219,9 @@ class bridge {
       // as kvfs::copy does between host descriptors.
       if (const int error = kvfs::detail::rw_verify_area(&off, size); error < 0) return fail(req, tr, error);
       tr.step("vfs_read -> ", file.f_op->fs_name, ": ", file.f_op->name, ".host_fd -> splice");
-      fuse_bufvec data = FUSE_BUFVEC_INIT(size);
+      fuse_bufvec data{};  // FUSE_BUFVEC_INIT(size), which is C
+      data.count = 1;
+      data.buf[0].size = size;
       data.buf[0].flags = static_cast<fuse_buf_flags>(FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK);
       data.buf[0].fd = file.f_op->host_fd(file);
       data.buf[0].pos = off;
