@@ -12,6 +12,7 @@
 #include <kvfs/fuse.hpp>
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -122,6 +123,12 @@ int main(int argc, char** argv) {
     trace.open(trace_path, std::ios::app);
     if (!trace) return fail(exit_usage, "cannot write the trace to " + trace_path);
     opts.trace = &trace;
+  }
+  // posixfs holds each inode the host kernel knows by a descriptor (as
+  // passthrough_ll does): as many as the hard limit allows.
+  if (::rlimit limit{}; ::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
   }
   opts.fsname = positional[0];
   std::cerr << "kvfs-mount: " << positional[0] << " on " << positional[1]
