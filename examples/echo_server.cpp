@@ -72,10 +72,14 @@ asio::awaitable<void> echo(connection conn) {
   if (ec && ec != asio::error::eof && ec != asio::error::not_found) std::cerr << "echo: " << ec.message() << '\n';
 }
 
+// -q: no line per connection (500 clients are not 500 lines).
+bool quiet = false;
+
 asio::awaitable<void> serve(asio::ip::tcp::acceptor& acceptor) {
   for (int accepted = 1;; ++accepted) {
     connection conn = as_sockfs_file(co_await acceptor.async_accept(use_awaitable));
-    std::cout << "server: connection " << accepted << " is a " << kvfs::fs_name<connection::handle_type::file_system>
+    if (!quiet)
+      std::cout << "server: connection " << accepted << " is a " << kvfs::fs_name<connection::handle_type::file_system>
               << " file, f_op = " << kvfs::f_op_name<connection::handle_type::file_system> << std::endl;
     asio::co_spawn(acceptor.get_executor(), echo(std::move(conn)), asio::detached);
   }
@@ -170,15 +174,31 @@ int serve_forever(unsigned short port) {
 
 }  // namespace
 
+static int usage(std::ostream& out, int status) {
+  out << "usage: echo_server [-q] [PORT]\n"
+         "  PORT      serve on 127.0.0.1:PORT until SIGINT or SIGTERM\n"
+         "  without PORT: serve, run 3 clients, check the echoes, exit\n"
+         "  -q        quiet: no line per connection (errors are still printed)\n";
+  return status;
+}
+
 int main(int argc, char** argv) {
-  if (argc == 1) return self_test();
-  const std::string_view arg = argv[1];
+  int at = 1;
+  for (; at < argc && argv[at][0] == '-'; ++at) {
+    const std::string_view option = argv[at];
+    if (option == "-q") {
+      quiet = true;
+    } else if (option == "-h" || option == "--help") {
+      return usage(std::cout, 0);
+    } else {
+      return usage(std::cerr, 2);
+    }
+  }
+  if (at == argc) return self_test();
+  const std::string_view arg = argv[at];
   unsigned short port = 0;
   const auto [end, error] = std::from_chars(arg.data(), arg.data() + arg.size(), port);
-  if (argc > 2 || error != std::errc() || end != arg.data() + arg.size()) {
-    std::cerr << "usage: echo_server [PORT]\n  without PORT: serve, run 3 clients, check the echoes, exit\n";
-    return 2;
-  }
+  if (at + 1 < argc || error != std::errc() || end != arg.data() + arg.size()) return usage(std::cerr, 2);
   try {
     return serve_forever(port);
   } catch (const std::system_error& e) {
