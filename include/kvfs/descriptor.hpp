@@ -88,7 +88,9 @@ class descriptor {
   = default;
 
   /// Takes an opened file's state; `f_flags` are its open(2) flags.
-  /// Stands for do_dentry_open(): f_mode comes from the flags and the table.
+  /// Stands for do_dentry_open(): f_mode comes from the flags and the table,
+  /// so the access mode matters: `0` is O_RDONLY (a write is EBADF); pass
+  /// O_RDWR or O_WRONLY for a file to write to.
   descriptor(private_data_type data, int f_flags, Trace trace = {})
       : file_{std::move(data), 0, f_flags, dentry_open_fmode<Fs>(f_flags), std::move(trace)} {}
 
