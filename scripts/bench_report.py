@@ -119,6 +119,7 @@ row("compile time: umbrella / regular-files-only source", r, ">= 3x", r >= 3)
 ctx = dispatch["_context"]
 compiler = subprocess.run(["c++", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
 lines = [
+    "<!-- SPDX-License-Identifier: BSL-1.0 -->",
     "# kvfs performance",
     "",
     "Written by `scripts/bench`; do not edit. Every figure is a ratio to the raw",

@@ -38,6 +38,20 @@ inline ::timespec current_time() noexcept {
   return now;
 }
 
+/// ktime_get_coarse_real_ts64(): the same clock at the tick's resolution,
+/// what a change no one has looked at yet is stamped with (cheap: no
+/// clock read, the last tick's value).
+inline ::timespec coarse_time() noexcept {
+  ::timespec now{};
+  ::clock_gettime(CLOCK_REALTIME_COARSE, &now);
+  return now;
+}
+
+/// Whether `a` is before `b`.
+constexpr bool time_before(const ::timespec& a, const ::timespec& b) noexcept {
+  return a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec < b.tv_nsec);
+}
+
 /// notify_change()'s times: ia_ctime is now; ia_atime and ia_mtime too,
 /// unless the caller set them.
 inline iattr with_times(iattr attr) noexcept {

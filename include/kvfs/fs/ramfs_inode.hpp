@@ -55,6 +55,7 @@ struct ram_inode {
   std::map<std::string, std::shared_ptr<ram_inode>, std::less<>> children;  // under the tree lock
   std::string i_link;  // a symlink's target
   ::timespec i_atime{}, i_mtime{}, i_ctime{};  // under i_rwsem
+  mutable bool i_ctime_queried = false;         // under i_rwsem: a stat saw i_ctime (I_CTIME_QUERIED)
 
   bool is_dir() const noexcept { return S_ISDIR(i_mode.load(std::memory_order_relaxed)); }
 
@@ -65,10 +66,19 @@ struct ram_inode {
   /// IS_DEADDIR(): a removed directory, in which nothing is found or made.
   bool is_dead_dir() const noexcept { return is_dir() && i_nlink.load() == 0; }
 
-  /// inode_set_mtime/ctime(): a change of the contents (mtime and ctime)
-  /// or of the inode only (ctime), now. The caller holds i_rwsem.
-  void modified() noexcept { i_mtime = i_ctime = current_time(); }
-  void changed() noexcept { i_ctime = current_time(); }
+  /// inode_set_ctime_current() with multigrain timestamps: the coarse
+  /// clock, unless a stat saw the current ctime, then the fine one, so the
+  /// change shows; never before the last stamp. i_rwsem held.
+  ::timespec change_time() noexcept {
+    ::timespec now = i_ctime_queried ? current_time() : coarse_time();
+    i_ctime_queried = false;
+    return time_before(now, i_ctime) ? i_ctime : now;
+  }
+
+  /// A change of the contents (mtime and ctime) or of the inode only
+  /// (ctime). The caller holds i_rwsem.
+  void modified() noexcept { i_mtime = i_ctime = change_time(); }
+  void changed() noexcept { i_ctime = change_time(); }
 
   /// The same, taking i_rwsem: a directory whose names changed, under the
   /// tree lock only.
@@ -84,13 +94,9 @@ struct ram_inode {
   /// touch_atime() under relatime (tmpfs's default): only when the last
   /// access is not after the last change, or a day old. i_rwsem held.
   void accessed() noexcept {
-    const ::timespec now = current_time();
-    auto not_after = [](const ::timespec& a, const ::timespec& b) {
-      return a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec <= b.tv_nsec);
-    };
-    if (not_after(i_atime, i_mtime) || not_after(i_atime, i_ctime) || now.tv_sec - i_atime.tv_sec >= 24 * 3600) {
-      i_atime = now;
-    }
+    const bool stale = !time_before(i_mtime, i_atime) || !time_before(i_ctime, i_atime);
+    const ::timespec now = coarse_time();
+    if (stale || now.tv_sec - i_atime.tv_sec >= 24 * 3600) i_atime = time_before(now, i_atime) ? i_atime : now;
   }
 
   /// generic_fillattr(): what stat(2) shows.
@@ -108,6 +114,7 @@ struct ram_inode {
     st.st_atim = i_atime;
     st.st_mtim = i_mtime;
     st.st_ctim = i_ctime;
+    i_ctime_queried = true;
   }
 
   /// simple_setattr() → setattr_copy(): the mode's permission bits, the
