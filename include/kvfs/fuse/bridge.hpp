@@ -108,7 +108,8 @@ class bridge {
       error = inode->setattr(change);
     }
     if (error < 0) return fail(req, tr, error);
-    getattr(req, ino, fi);
+    tr.end(0);
+    getattr(req, ino, fi);  // the reply is the new attributes (its own trace line)
   }
 
   void readlink(fuse_req_t req, fuse_ino_t ino) {
