@@ -159,6 +159,12 @@ check "posixfs: the host directory holds what was written" bash -c "
 check "posixfs: never above its directory" bash -c "
   test \"\$(ls -di '$work/mnt-posix/..' | cut -d' ' -f1)\" = \"\$(ls -di '$work' | cut -d' ' -f1)\""
 
+mkdir -p "$work/host,with a comma"
+mount_kvfs comma "posixfs:$work/host,with a comma"
+check "posixfs: a directory whose name has a comma and a space" bash -c "
+  echo ok > '$work/mnt-comma/f' && test \"\$(cat '$work/host,with a comma/f')\" = ok"
+fusermount3 -u "$work/mnt-comma"
+
 mount_kvfs ro ramfs -o ro
 check "-o ro: a write is EROFS, and nothing is made" bash -c "
   touch '$work/mnt-ro/x' 2> '$work/err'; test \$? != 0 && grep -q 'Read-only file system' '$work/err' && test ! -e '$work/mnt-ro/x'"

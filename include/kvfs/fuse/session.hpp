@@ -32,7 +32,7 @@ namespace detail {
 class session {
  public:
   session(bridge& b, const std::string& mountpoint, const options& opts) {
-    std::vector<std::string> args{"kvfs", "-o", "default_permissions,fsname=" + opts.fsname + ",subtype=kvfs"};
+    std::vector<std::string> args{"kvfs", "-o", "default_permissions,fsname=" + escaped(opts.fsname) + ",subtype=kvfs"};
     if (opts.read_only) args.insert(args.end(), {"-o", "ro"});
     if (::geteuid() == 0) args.insert(args.end(), {"-o", "allow_other"});  // every user sees it, as a kernel mount
     std::vector<char*> argv;
@@ -67,6 +67,16 @@ class session {
   fuse_session* get() const noexcept { return se_; }
 
  private:
+  // An option value as fuse_opt_parse() reads it: ',' and '\\' escaped.
+  static std::string escaped(const std::string& value) {
+    std::string out;
+    for (char c : value) {
+      if (c == ',' || c == '\\') out += '\\';
+      out += c;
+    }
+    return out;
+  }
+
   fuse_session* se_ = nullptr;
 };
 }  // namespace detail
