@@ -32,7 +32,7 @@ for host in "${hosts[@]}"; do
   rm -f got listen.log
   run -v "tcp-listen:$host:0" file:got 2> listen.log &
   server=$!
-  for _ in $(seq 100); do grep -q listening listen.log 2>/dev/null && break; sleep 0.05; done
+  for _ in $(seq 400); do grep -q listening listen.log 2>/dev/null && break; sleep 0.05; done
   port=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' listen.log)
   strace -f -qq -e trace=sendfile -o trace.sf timeout 20 "$kvcat" -v file:big "tcp:$host:$port" 2> log.sf
   wait $server
@@ -49,7 +49,7 @@ check "a file to stdout (a pipe) is byte-exact" "[ \${PIPESTATUS[0]} -eq 0 ]"
 # Unix-domain sockets, both ends kvcat.
 run -v unix-listen:"$work/sock" file:via_unix 2> unix.log &
 server=$!
-for _ in $(seq 100); do [ -S "$work/sock" ] && break; sleep 0.05; done
+for _ in $(seq 400); do [ -S "$work/sock" ] && break; sleep 0.05; done
 run file:small unix:"$work/sock"
 wait $server
 check "unix to unix-listen is byte-exact" "cmp -s small via_unix"
@@ -58,7 +58,7 @@ for sig in TERM INT; do
   rm -f unix2.log
   "$kvcat" -v unix-listen:"$work/sock2" file:never 2> unix2.log &
   listener=$!
-  for _ in $(seq 100); do grep -q listening unix2.log 2>/dev/null && break; sleep 0.05; done
+  for _ in $(seq 400); do grep -q listening unix2.log 2>/dev/null && break; sleep 0.05; done
   kill -s $sig $listener
   wait $listener
   check "SIG$sig removes the listening socket file" "[ ! -e '$work/sock2' ]"
@@ -93,7 +93,7 @@ start_listener() {  # log, then kvcat's arguments; sets server and port
   rm -f "$log"
   run -v "$@" 2> "$log" <&0 &  # <&0: a job started with & would read /dev/null
   server=$!
-  for _ in $(seq 100); do grep -q listening "$log" 2>/dev/null && break; sleep 0.05; done
+  for _ in $(seq 400); do grep -q listening "$log" 2>/dev/null && break; sleep 0.05; done
   port=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$log")
 }
 # -t 10: the server's input ends at once; its other direction may take its time.

@@ -45,7 +45,7 @@ mount_kvfs() {
   mkdir -p "$m"
   "$kvfs_mount" "${@:3}" "$2" "$m" 2> "$work/mount-$1.log" &
   pids+=($!)
-  for _ in $(seq 100); do
+  for _ in $(seq 400); do
     mountpoint -q "$m" && return 0
     kill -0 "${pids[-1]}" 2>/dev/null || break
     sleep 0.05
@@ -174,7 +174,7 @@ wait "${pids[0]}"
 status=$?
 check "SIGTERM unmounts and exits 0 (exit $status)" bash -c "test $status = 0 && ! mountpoint -q '$work/mnt-ram'"
 check "fusermount3 -u unmounts and exits 0" bash -c "
-  fusermount3 -u '$work/mnt-posix'; for _ in \$(seq 100); do kill -0 ${pids[1]} 2>/dev/null || break; sleep 0.05; done
+  fusermount3 -u '$work/mnt-posix'; for _ in \$(seq 400); do kill -0 ${pids[1]} 2>/dev/null || break; sleep 0.05; done
   ! kill -0 ${pids[1]} 2>/dev/null"
 check "--help" bash -c "'$kvfs_mount' --help | grep -q 'usage: kvfs-mount'"
 check "a bad SOURCE: exit 2 with a message" bash -c "
