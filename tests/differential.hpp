@@ -53,6 +53,15 @@ inline std::string read_all(Sys& sys, int fd) {
   }
 }
 
+// A file of `data` at `path` (created or truncated), closed again.
+template <class Sys>
+void make_file(Sys& sys, const std::string& path, std::string_view data) {
+  const long fd = sys.open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) return;
+  sys.write(static_cast<int>(fd), bytes(data));
+  sys.close(static_cast<int>(fd));
+}
+
 // Runs `scenario` on the real kernel, on kvfs with the host's files
 // (posixfs), and on kvfs with ramfs mounted over its directory: all three
 // must see the same (a scenario that needs a host file, such as a FIFO,

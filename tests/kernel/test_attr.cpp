@@ -7,6 +7,8 @@
 
 #include "differential.hpp"
 
+#include <kvfs/dirent.hpp>
+
 #include <linux/magic.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -18,18 +20,11 @@
 
 using kvfs_test::bytes;
 using kvfs_test::differential;
+using kvfs_test::make_file;
 using kvfs_test::observations;
 using kvfs_test::temp_dir;
 
 namespace {
-
-template <class Sys>
-void make_file(Sys& sys, const std::string& path, std::string_view data) {
-  const long fd = sys.open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) return;
-  sys.write(static_cast<int>(fd), bytes(data));
-  sys.close(static_cast<int>(fd));
-}
 
 template <class Sys>
 struct ::stat stat_of(Sys& sys, const std::string& path, int flags = 0) {
@@ -311,14 +306,10 @@ TEST_CASE("getdents64: '..' is the parent directory's inode", "[conformance][att
     seen.fact("read", n > 0);
     const auto parent = static_cast<std::uint64_t>(stat_of(sys, d + "/c").st_ino);
     bool found = false;
-    for (long at = 0; at < n;) {
-      std::uint64_t ino = 0;
-      std::uint16_t reclen = 0;
-      std::memcpy(&ino, buf.data() + at, sizeof ino);
-      std::memcpy(&reclen, buf.data() + at + 16, sizeof reclen);
-      const char* name = reinterpret_cast<const char*>(buf.data() + at + 19);
-      if (std::string_view(name) == "..") found = ino == parent;
-      at += reclen;
+    if (n > 0) {
+      kvfs::for_each_dirent(std::span(buf).first(static_cast<std::size_t>(n)), [&](const kvfs::dirent64& entry) {
+        if (entry.d_name == "..") found = entry.d_ino == parent;
+      });
     }
     seen.fact(".. is the new parent after rename", found);
     sys.close(static_cast<int>(fd));

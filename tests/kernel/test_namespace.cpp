@@ -17,6 +17,7 @@
 
 using kvfs_test::bytes;
 using kvfs_test::differential;
+using kvfs_test::make_file;
 using kvfs_test::observations;
 using kvfs_test::temp_dir;
 
@@ -34,14 +35,6 @@ void stat_of(Sys& sys, observations& seen, const std::string& label, const std::
   seen.text(label + " type", type);
   seen(label + " nlink", static_cast<long>(st.st_nlink));
   if (!S_ISDIR(st.st_mode)) seen(label + " size", st.st_size);
-}
-
-template <class Sys>
-void make_file(Sys& sys, const std::string& path, std::string_view data) {
-  const long fd = sys.open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) return;
-  sys.write(static_cast<int>(fd), bytes(data));
-  sys.close(static_cast<int>(fd));
 }
 
 }  // namespace

@@ -149,7 +149,7 @@ class bridge {
     inode_ptr dir = nodes_.get(parent);
     if (!dir) return fail(req, tr, -ESTALE);
     tr.step("vfs_unlink -> ", dir->fs_name(), ": ", dir->i_op_name(), ".unlink");
-    done(req, tr, dir->unlink(name));
+    fail(req, tr, dir->unlink(name));
   }
 
   void rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
@@ -157,7 +157,7 @@ class bridge {
     inode_ptr dir = nodes_.get(parent);
     if (!dir) return fail(req, tr, -ESTALE);
     tr.step("vfs_rmdir -> ", dir->fs_name(), ": ", dir->i_op_name(), ".rmdir");
-    done(req, tr, dir->rmdir(name));
+    fail(req, tr, dir->rmdir(name));
   }
 
   void symlink(fuse_req_t req, const char* target, fuse_ino_t parent, const char* name) {
@@ -176,7 +176,7 @@ class bridge {
     inode_ptr from = nodes_.get(parent), to = nodes_.get(newparent);
     if (!from || !to) return fail(req, tr, -ESTALE);
     tr.step("vfs_rename -> ", from->fs_name(), ": ", from->i_op_name(), ".rename");
-    done(req, tr, from->rename(name, *to, newname, flags));
+    fail(req, tr, from->rename(name, *to, newname, flags));
   }
 
   void link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* newname) {
@@ -266,7 +266,7 @@ class bridge {
     detail::request_trace tr(sink_, "FUSE_FSYNC", ino);
     any_file& file = *handle(fi);
     tr.step("vfs_fsync -> ", file.f_op->fs_name, ": ", file.f_op->name, ".fsync");
-    done(req, tr, kvfs::detail::vfs_fsync(file, *file.f_op));
+    fail(req, tr, kvfs::detail::vfs_fsync(file, *file.f_op));
   }
 
   void readdir(fuse_req_t req, fuse_ino_t ino, std::size_t size, off_t off, fuse_file_info* fi);
@@ -302,8 +302,10 @@ class bridge {
     return file.reset();
   }
 
-  void fail(fuse_req_t req, detail::request_trace& tr, int error) { fuse_reply_err(req, -static_cast<int>(tr.end(error))); }
-  void done(fuse_req_t req, detail::request_trace& tr, int result) { fuse_reply_err(req, -static_cast<int>(tr.end(result))); }
+  // The reply of a request that answers only 0 or -errno (and of any that failed).
+  static void fail(fuse_req_t req, detail::request_trace& tr, int result) {
+    fuse_reply_err(req, -static_cast<int>(tr.end(result)));
+  }
 
   fuse_entry_param entry_of(std::uint64_t id, const struct ::stat& st) const {
     fuse_entry_param entry{};

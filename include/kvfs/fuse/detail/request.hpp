@@ -18,6 +18,7 @@
 #include <sys/statvfs.h>
 
 #include <mutex>
+#include <optional>
 #include <ostream>
 #include <sstream>
 #include <string>
@@ -43,11 +44,14 @@ class trace_sink {
 
 /// One request's trace: `FUSE_WRITE(ino 5) -> vfs_write -> ramfs:
 /// ramfs_file_operations.write = 4096`, written when the request ends.
+/// Untraced, it is one test per step: the line's stream is made only when
+/// there is a sink.
 class request_trace {
  public:
   request_trace(trace_sink& sink, std::string_view opcode, std::uint64_t ino) : sink_(sink) {
     if (!sink_.active()) return;
-    trace_ = ostream_trace(line_);
+    line_.emplace();
+    trace_ = ostream_trace(*line_);
     trace_.begin_call(std::string(opcode) + "(ino " + std::to_string(ino) + ")");
   }
   request_trace(const request_trace&) = delete;
@@ -64,13 +68,13 @@ class request_trace {
   long end(long result) {
     if (!active()) return result;
     trace_.end(result);
-    sink_.write(line_.str());
+    sink_.write(line_->str());
     return result;
   }
 
  private:
   trace_sink& sink_;
-  std::ostringstream line_;
+  std::optional<std::ostringstream> line_;
   ostream_trace trace_;
 };
 
