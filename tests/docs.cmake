@@ -39,3 +39,12 @@ add_test(NAME docs.your_own_file_system
   COMMAND sh -c "\"$0\" | diff -u \"$1\" -" $<TARGET_FILE:tutorial_your_own_file_system>
           "${CMAKE_CURRENT_BINARY_DIR}/your_own_file_system.expected")
 set_tests_properties(docs.your_own_file_system PROPERTIES LABELS example TIMEOUT 30)
+
+# docs/seed-walkthrough.md shows the flagship demo's output: a real run must
+# print it (numbers that change from run to run are normalised).
+if(KVFS_BUILD_EXAMPLES)  # the demo is one of the examples
+  add_test(NAME docs.seed_walkthrough
+    COMMAND "${CMAKE_CURRENT_SOURCE_DIR}/seed_walkthrough_test.sh" $<TARGET_FILE:socket_write_path>
+            "${PROJECT_SOURCE_DIR}/docs/seed-walkthrough.md")
+  set_tests_properties(docs.seed_walkthrough PROPERTIES LABELS example TIMEOUT 30)
+endif()

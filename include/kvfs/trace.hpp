@@ -6,8 +6,8 @@
 // inline members and takes no space, so an untraced descriptor pays nothing.
 // `ostream_trace` prints one line per system call:
 //
-//   write(fd 5) -> vfs_write -> sockfs: socket_file_ops.write_iter
-//       -> sock_sendmsg -> tcp: sendmsg -> asio send = 24
+//   write(fd 5) -> vfs_write -> sockfs: socket_file_ops.write_iter -> sock_write_iter
+//       -> __sock_sendmsg -> sock_sendmsg_nosec -> tcp: sendmsg -> asio send = 24
 #pragma once
 
 #include <sys/types.h>

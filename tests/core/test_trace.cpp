@@ -29,8 +29,8 @@ TEST_CASE("a socket write is traced through sockfs to the protocol's sendmsg", "
   const int fd = client.native_handle();
   kvfs::write_all(client, "traced");
   const std::string expected = "write(fd " + std::to_string(fd) +
-                               ") -> vfs_write -> sockfs: socket_file_ops.write_iter -> sock_sendmsg"
-                               " -> tcp: sendmsg -> asio send = 6\n";
+                               ") -> vfs_write -> sockfs: socket_file_ops.write_iter -> sock_write_iter"
+                               " -> __sock_sendmsg -> sock_sendmsg_nosec -> tcp: sendmsg -> asio send = 6\n";
   CHECK(log.str() == expected);
 
   log.str("");
@@ -38,8 +38,8 @@ TEST_CASE("a socket write is traced through sockfs to the protocol's sendmsg", "
   const std::array<::iovec, 2> iov{{{a.data(), 1}, {b.data(), 1}}};
   kvfs::writev(client, iov);
   CHECK(log.str() == "writev(fd " + std::to_string(fd) +
-                         ") -> vfs_writev -> sockfs: socket_file_ops.write_iter -> sock_sendmsg"
-                         " -> tcp: sendmsg -> asio sendmsg = 2\n");
+                         ") -> vfs_writev -> sockfs: socket_file_ops.write_iter -> sock_write_iter"
+                         " -> __sock_sendmsg -> sock_sendmsg_nosec -> tcp: sendmsg -> asio sendmsg = 2\n");
 
   log.str("");
   kvfs::close(client);

@@ -49,7 +49,8 @@ struct pipeanon_fops : private posixfs_file_operations {
 /// The pipe file system: pseudo, with an internal mount only.
 struct pipefs {
   static constexpr auto name = name_c<"pipefs">;
-  static constexpr unsigned fs_flags = FS_PSEUDO;
+  static constexpr unsigned fs_flags = FS_PSEUDO;  // kern_mount()ed: pipe_mnt
+  static constexpr std::string_view initcall = "init_pipe_fs";  // fs/pipe.c
   using private_data = posix_file;  // the host pipe end; may raise SIGPIPE
   using file_operations = pipeanon_fops;
 };

@@ -44,23 +44,25 @@ class file_calls {
   }
 
   /// fd_install() of a file the table does not hold yet: the lowest free
-  /// number, or -EMFILE (the file is then put).
+  /// number, or -EMFILE (the file is then put). Traced on its own line.
   int fd_install(file_ref file, int flags, std::string_view path) {
     const int fd = self().files().get_unused_fd_flags(flags);
     if (fd < 0) return fd;
+    ostream_trace trace = self().trace();
+    trace.begin("fd_install", fd);
+    if (trace.active()) trace.step(detail::pseudo_path(file->f_inode, path), " with f_op = &", file->f_op->name);
     fd_install(fd, std::move(file), path);
+    trace.end(fd);
     return fd;
   }
 
-  /// fd_install() into a number reserved with get_unused_fd_flags().
+  /// fd_install() into a number reserved with get_unused_fd_flags(), as a
+  /// step of the system call that made the file (its trace shows it). A
+  /// pseudo file (a pipe, a socket) holds its type's internal mount.
   void fd_install(int fd, file_ref file, std::string_view path) {
     file->trace = self().trace();
     file->f_path = detail::pseudo_path(file->f_inode, path);
-    if (file->trace.active()) {
-      file->trace.begin("fd_install", fd);
-      file->trace.step(file->f_path, " with f_op = &", file->f_op->name);
-      file->trace.end(fd);
-    }
+    if (!file->f_mnt) file->f_mnt = self().file_systems().internal_mount(file->f_op->fs_name);
     self().files().fd_install(fd, std::move(file));
   }
 

@@ -76,6 +76,7 @@ class process : public file_calls<process>,
     std::shared_ptr<super_block> root;
     posixfs::mount("/", 0, root);
     mount_root("posixfs", std::move(root));
+    printk("init_mount_tree -> mount_root(posixfs) on /");
     init_fs_pwd();
   }
 
@@ -101,6 +102,11 @@ class process : public file_calls<process>,
   /// What /proc/filesystems shows for this process's file systems.
   std::string proc_filesystems() const { return file_systems_.proc_filesystems(); }
 
+  /// What the kernel logged while this process's "kernel" booted, one line
+  /// per step: each type's init function (register_filesystem, and
+  /// kern_mount for a pseudo type), the devices, the root mount.
+  const std::string& dmesg() const noexcept { return dmesg_; }
+
   /// What /proc/devices shows of its character devices.
   std::string proc_devices() const { return cdevs_.proc_devices(); }
 
@@ -119,20 +125,28 @@ class process : public file_calls<process>,
 
  private:
   // A character device joins the device table; anything else is a file
-  // system (register_filesystem).
+  // system, registered by its init function.
   template <file_system_type Fs>
   void register_type() {
     if constexpr (char_device<Fs>) {
       cdevs_.add<Fs>();
+      printk("chr_dev_init -> register ", fs_name<Fs>);
     } else {
-      file_systems_.register_filesystem<Fs>();
+      printk(file_systems_.init_fs<Fs>());
     }
+  }
+
+  template <class... Parts>
+  void printk(const Parts&... parts) {
+    ((dmesg_ += parts), ...);
+    dmesg_ += '\n';
   }
 
   fd_table files_;
   ostream_trace trace_;
   filesystems file_systems_;
   cdev_map cdevs_;
+  std::string dmesg_;
 };
 
 }  // namespace kvfs

@@ -28,28 +28,28 @@ template <class Process>
 class read_write_calls {
  public:
   long read(int fd, std::span<std::byte> buf) {
-    return call(fd, "read", [&](any_file& f) { return detail::vfs_read(f, *f.f_op, buf); });
+    return call(fd, {"read", "ksys_read", "fdget_pos"}, [&](any_file& f) { return detail::vfs_read(f, *f.f_op, buf); });
   }
   long write(int fd, std::span<const std::byte> buf) {
-    return call(fd, "write", [&](any_file& f) { return detail::vfs_write(f, *f.f_op, buf); });
+    return call(fd, {"write", "ksys_write", "fdget_pos"}, [&](any_file& f) { return detail::vfs_write(f, *f.f_op, buf); });
   }
   long readv(int fd, std::span<const ::iovec> iov) {
-    return call(fd, "readv", [&](any_file& f) { return detail::vfs_readv(f, *f.f_op, iov); });
+    return call(fd, {"readv", "do_readv", "fdget_pos"}, [&](any_file& f) { return detail::vfs_readv(f, *f.f_op, iov); });
   }
   long writev(int fd, std::span<const ::iovec> iov) {
-    return call(fd, "writev", [&](any_file& f) { return detail::vfs_writev(f, *f.f_op, iov); });
+    return call(fd, {"writev", "do_writev", "fdget_pos"}, [&](any_file& f) { return detail::vfs_writev(f, *f.f_op, iov); });
   }
   // ksys_pread64(): a negative offset is EINVAL before the descriptor is looked up.
   long pread(int fd, std::span<std::byte> buf, loff_t pos) {
     if (pos < 0) return -EINVAL;
-    return call(fd, "pread64", [&](any_file& f) { return detail::vfs_pread(f, *f.f_op, buf, pos); });
+    return call(fd, {"pread64", "ksys_pread64", "fdget"}, [&](any_file& f) { return detail::vfs_pread(f, *f.f_op, buf, pos); });
   }
   long pwrite(int fd, std::span<const std::byte> buf, loff_t pos) {
     if (pos < 0) return -EINVAL;
-    return call(fd, "pwrite64", [&](any_file& f) { return detail::vfs_pwrite(f, *f.f_op, buf, pos); });
+    return call(fd, {"pwrite64", "ksys_pwrite64", "fdget"}, [&](any_file& f) { return detail::vfs_pwrite(f, *f.f_op, buf, pos); });
   }
   long lseek(int fd, loff_t offset, int whence) {
-    return call(fd, "lseek", [&](any_file& f) { return detail::vfs_llseek(f, *f.f_op, offset, whence); });
+    return call(fd, {"lseek", "ksys_lseek", "fdget_pos"}, [&](any_file& f) { return detail::vfs_llseek(f, *f.f_op, offset, whence); });
   }
 
   /// sendfile(2): up to `count` bytes from `in_fd` to `out_fd`. With an
@@ -124,7 +124,7 @@ class read_write_calls {
   }
 
   template <class Call>
-  long call(int fd, std::string_view name, Call c) {
+  long call(int fd, detail::syscall_name name, Call c) {
     return detail::with_file(self().files(), fd, name, c);
   }
 

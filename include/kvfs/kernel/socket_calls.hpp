@@ -11,6 +11,7 @@
 #include <kvfs/kernel/detail/fdget.hpp>
 #include <kvfs/net/proto_ops.hpp>
 #include <kvfs/net/sockfs.hpp>
+#include <kvfs/trace.hpp>
 
 #include <fcntl.h>
 #include <poll.h>
@@ -18,9 +19,11 @@
 
 #include <cerrno>
 #include <functional>
+#include <initializer_list>
 #include <mutex>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -42,10 +45,18 @@ inline kvfs::socket<any_proto>* sock_from_file(any_file& file) noexcept {
 template <class Process>
 class socket_calls {
  public:
-  /// How a socket of one family and type is made: the protocol's create
-  /// (inet_create, unix_create) checks `protocol` and returns the new
-  /// socket's number or -errno. `flags` are SOCK_NONBLOCK and SOCK_CLOEXEC.
-  using socket_create = std::function<long(Process& proc, int family, int protocol, int flags)>;
+  /// What a family's create (inet_create, unix_create) is given, and the
+  /// socket it makes: `flags` are SOCK_NONBLOCK and SOCK_CLOEXEC; `trace`
+  /// is the socket(2) call's line.
+  struct sock_create_args {
+    int family, protocol, flags;
+    ostream_trace& trace;
+    std::optional<any_proto::sock_type> sock;
+  };
+
+  /// The family's create: checks `protocol` (EPROTONOSUPPORT), makes the
+  /// socket into `args.sock` and returns 0, or returns -errno.
+  using socket_create = std::function<int(sock_create_args& args)>;
 
   /// sock_register(): socket(family, type, ...) now makes sockets with `create`.
   void sock_register(int family, int type, socket_create create) {
@@ -53,55 +64,46 @@ class socket_calls {
     families_.push_back({family, type, std::move(create)});
   }
 
-  /// socket(2), with __sock_create()'s checks: flags (EINVAL), family
-  /// (EAFNOSUPPORT), type (EINVAL), then the family's create: a type it does
-  /// not have is ESOCKTNOSUPPORT, a protocol EPROTONOSUPPORT.
+  /// socket(2) as __sys_socket(): the flags (EINVAL), then __sock_create()'s
+  /// checks: family (EAFNOSUPPORT), type (EINVAL), then the family's create
+  /// (a type it does not have is ESOCKTNOSUPPORT, a protocol
+  /// EPROTONOSUPPORT); then sock_map_fd() makes the file and installs it.
   long socket(int family, int type, int protocol) {
-    constexpr int SOCK_TYPE_MASK = 0xf;        // include/linux/net.h
-    constexpr int SOCK_MAX = SOCK_PACKET + 1;  // the kernel's bound on types
+    constexpr int SOCK_TYPE_MASK = 0xf;  // include/linux/net.h
     const int flags = type & ~SOCK_TYPE_MASK;
     type &= SOCK_TYPE_MASK;
-    if ((flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) != 0) return -EINVAL;
-    if (family < 0 || family >= AF_MAX) return -EAFNOSUPPORT;
-    if (type < 0 || type >= SOCK_MAX) return -EINVAL;
-    socket_create create;
-    bool family_known = false;
-    {
-      std::lock_guard guard(families_lock_);
-      for (const net_family& entry : families_) {
-        if (entry.family != family) continue;
-        family_known = true;
-        if (entry.type == type) create = entry.create;
-      }
-    }
-    if (!family_known) return -EAFNOSUPPORT;
-    if (!create) return -ESOCKTNOSUPPORT;
-    return create(self(), family, protocol, flags);
+    ostream_trace trace = self().trace();
+    if (trace.active()) trace.begin_call(socket_call_text(family, type, protocol));
+    trace.step("__sys_socket");
+    if ((flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) != 0) return traced_end(trace, -EINVAL);
+    sock_create_args args{family, protocol, flags, trace, std::nullopt};
+    if (const int error = sock_create(type, args); error < 0) return traced_end(trace, error);
+    return traced_end(trace, sock_map_fd(std::move(*args.sock), flags, trace));
   }
 
   long bind(int fd, const ::sockaddr* addr, socklen_t len) {
-    return with_socket(fd, "bind", [&](kvfs::socket<any_proto>& sock, any_file&) -> long {
+    return with_socket(fd, {"bind", "__sys_bind", "sockfd_lookup_light"}, [&](kvfs::socket<any_proto>& sock, any_file&) -> long {
       return any_proto::bind(sock.sk, addr, len);
     });
   }
   long connect(int fd, const ::sockaddr* addr, socklen_t len) {
-    return with_socket(fd, "connect", [&](kvfs::socket<any_proto>& sock, any_file&) -> long {
+    return with_socket(fd, {"connect", "__sys_connect", "sockfd_lookup_light"}, [&](kvfs::socket<any_proto>& sock, any_file&) -> long {
       return any_proto::connect(sock.sk, addr, len);
     });
   }
   long listen(int fd, int backlog) {
-    return with_socket(fd, "listen", [&](kvfs::socket<any_proto>& sock, any_file&) -> long {
+    return with_socket(fd, {"listen", "__sys_listen", "sockfd_lookup_light"}, [&](kvfs::socket<any_proto>& sock, any_file&) -> long {
       return any_proto::listen(sock.sk, backlog);
     });
   }
   /// setsockopt(2): the option is set on the host socket (sock_setsockopt).
   long setsockopt(int fd, int level, int name, const void* value, socklen_t len) {
-    return with_socket(fd, "setsockopt", [&](kvfs::socket<any_proto>& sock, any_file&) -> long {
+    return with_socket(fd, {"setsockopt", "__sys_setsockopt", "sockfd_lookup_light"}, [&](kvfs::socket<any_proto>& sock, any_file&) -> long {
       return ::setsockopt(sock.native_handle(), level, name, value, len) < 0 ? -errno : 0;
     });
   }
   long getsockname(int fd, ::sockaddr* addr, socklen_t* len) {
-    return with_socket(fd, "getsockname", [&](kvfs::socket<any_proto>& sock, any_file&) -> long {
+    return with_socket(fd, {"getsockname", "__sys_getsockname", "sockfd_lookup_light"}, [&](kvfs::socket<any_proto>& sock, any_file&) -> long {
       return any_proto::getname(sock.sk, addr, len);
     });
   }
@@ -137,7 +139,7 @@ class socket_calls {
   /// send(2) / sendto(2) without an address: sock_sendmsg().
   long send(int fd, std::span<const std::byte> buf, int flags = 0) {
     const ::iovec segment{const_cast<std::byte*>(buf.data()), buf.size()};
-    return with_socket(fd, "sendto", [&](kvfs::socket<any_proto>& sock, any_file& f) {
+    return with_socket(fd, {"sendto", "__sys_sendto", "sockfd_lookup_light"}, [&](kvfs::socket<any_proto>& sock, any_file& f) {
       return sock_sendmsg(sock, {&segment, 1}, flags | nonblock_flags(f), f.trace);
     });
   }
@@ -145,14 +147,14 @@ class socket_calls {
   /// recv(2) / recvfrom(2) without an address: sock_recvmsg().
   long recv(int fd, std::span<std::byte> buf, int flags = 0) {
     const ::iovec segment{buf.data(), buf.size()};
-    return with_socket(fd, "recvfrom", [&](kvfs::socket<any_proto>& sock, any_file& f) {
+    return with_socket(fd, {"recvfrom", "__sys_recvfrom", "sockfd_lookup_light"}, [&](kvfs::socket<any_proto>& sock, any_file& f) {
       return sock_recvmsg(sock, {&segment, 1}, flags | nonblock_flags(f), f.trace);
     });
   }
 
   /// shutdown(2): the protocol's ->shutdown.
   long shutdown(int fd, int how) {
-    return with_socket(fd, "shutdown", [&](kvfs::socket<any_proto>& sock, any_file&) -> long {
+    return with_socket(fd, {"shutdown", "__sys_shutdown", "sockfd_lookup_light"}, [&](kvfs::socket<any_proto>& sock, any_file&) -> long {
       return any_proto::shutdown(sock.sk, how);
     });
   }
@@ -160,9 +162,60 @@ class socket_calls {
  private:
   Process& self() noexcept { return static_cast<Process&>(*this); }
 
+  // __sock_create(): the family and type checks, then the family's create.
+  int sock_create(int type, sock_create_args& args) {
+    constexpr int SOCK_MAX = SOCK_PACKET + 1;  // the kernel's bound on types
+    args.trace.step("__sock_create");
+    if (args.family < 0 || args.family >= AF_MAX) return -EAFNOSUPPORT;
+    if (type < 0 || type >= SOCK_MAX) return -EINVAL;
+    socket_create create;
+    bool family_known = false;
+    {
+      std::lock_guard guard(families_lock_);
+      for (const net_family& entry : families_) {
+        if (entry.family != args.family) continue;
+        family_known = true;
+        if (entry.type == type) create = entry.create;
+      }
+    }
+    if (!family_known) return -EAFNOSUPPORT;
+    if (!create) return -ESOCKTNOSUPPORT;
+    return create(args);
+  }
+
+  // sock_map_fd(): a number first (on failure the socket is released),
+  // then sock_alloc_file(), then fd_install() (net/socket.c).
+  long sock_map_fd(any_proto::sock_type sock, int flags, ostream_trace& trace) {
+    trace.step("sock_map_fd");
+    trace.step("get_unused_fd_flags");
+    const int fd = self().files().get_unused_fd_flags(flags & SOCK_CLOEXEC);
+    if (fd < 0) return fd;
+    detail::trace_sock_alloc_file<any_proto>(trace);
+    descriptor<sockfs<any_proto>> file(kvfs::socket<any_proto>{std::move(sock)}, O_RDWR | (flags & SOCK_NONBLOCK));
+    trace.step("fd_install");
+    self().fd_install(fd, make_file(std::move(file)), "socket");
+    return fd;
+  }
+
+  static long traced_end(ostream_trace& trace, long result) {
+    trace.end(result);
+    return result;
+  }
+
+  static std::string socket_call_text(int family, int type, int protocol) {
+    const auto known = [](int value, std::initializer_list<std::pair<int, const char*>> names) {
+      for (const auto& [number, name] : names)
+        if (number == value) return std::string(name);
+      return std::to_string(value);
+    };
+    return "socket(" + known(family, {{AF_UNIX, "AF_UNIX"}, {AF_INET, "AF_INET"}, {AF_INET6, "AF_INET6"}}) + ", " +
+           known(type, {{SOCK_STREAM, "SOCK_STREAM"}, {SOCK_DGRAM, "SOCK_DGRAM"}, {SOCK_SEQPACKET, "SOCK_SEQPACKET"}}) +
+           ", " + std::to_string(protocol) + ")";
+  }
+
   // sockfd_lookup(): fdget, then sock_from_file (ENOTSOCK).
   template <class Call>
-  long with_socket(int fd, std::string_view name, Call call) {
+  long with_socket(int fd, detail::syscall_name name, Call call) {
     return detail::with_file(self().files(), fd, name, [&](any_file& file) -> long {
       kvfs::socket<any_proto>* sock = sock_from_file(file);
       if (sock == nullptr) return -ENOTSOCK;

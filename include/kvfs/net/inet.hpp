@@ -5,7 +5,7 @@
 //   asio::io_context io;
 //   auto sock = kvfs::tcp::connect(io, {asio::ip::make_address("127.0.0.1"), port});
 //   kvfs::write_all(sock, "hello\n");   // vfs_write → socket_file_ops.write_iter
-//                                       //   → sock_sendmsg → tcp: sendmsg → send(2)
+//                                       //   → __sock_sendmsg → tcp: sendmsg → send(2)
 //
 // The io_context must outlive the descriptors made with it.
 #pragma once

@@ -26,32 +26,37 @@
 namespace kvfs {
 
 namespace detail {
-// The family's create: an unconnected socket of `Proto`, installed.
-template <class Proto, class Protocol>
-long create_socket(process& proc, asio::io_context& io, Protocol protocol, int flags) {
+// The family's create: an unconnected socket of `Proto`, made on the host
+// (non-blocking if SOCK_NONBLOCK), into `args.sock`.
+template <class Proto, class Args, class Protocol>
+int create_socket(Args& args, asio::io_context& io, Protocol protocol) {
   typename Proto::sock_type sk(io);
   std::error_code ec;
   sk.open(protocol, ec);
-  if (!ec && (flags & SOCK_NONBLOCK) != 0) sk.non_blocking(true, ec);
-  if (ec) return kernel_result(0, ec);
-  return proc.fd_install(sock_alloc_file<Proto>(std::move(sk), flags & SOCK_NONBLOCK), flags & SOCK_CLOEXEC);
+  if (!ec && (args.flags & SOCK_NONBLOCK) != 0) sk.non_blocking(true, ec);
+  if (ec) return static_cast<int>(kernel_result(0, ec));
+  args.sock.emplace(any_proto::sock_type::of<Proto>(std::move(sk)));
+  return 0;
 }
 }  // namespace detail
 
-/// Registers the socket families kvfs implements with `proc`; their
-/// sockets use `io`, which must outlive them.
+/// Registers the socket families kvfs implements with `proc` (inet_init(),
+/// af_unix_init()); their sockets use `io`, which must outlive them.
 inline void net_init(process& proc, asio::io_context& io) {
-  // inet_create(): SOCK_STREAM is TCP; protocol 0 or IPPROTO_TCP.
-  auto inet = [&io](process& p, int family, int protocol, int flags) -> long {
-    if (protocol != 0 && protocol != IPPROTO_TCP) return -EPROTONOSUPPORT;
-    return detail::create_socket<tcp>(p, io, family == AF_INET6 ? asio::ip::tcp::v6() : asio::ip::tcp::v4(), flags);
+  using args = process::sock_create_args;
+  // inet_create() (net/ipv4/af_inet.c): SOCK_STREAM is TCP; protocol 0 or IPPROTO_TCP.
+  auto inet = [&io](args& a) -> int {
+    a.trace.step("inet_create");
+    if (a.protocol != 0 && a.protocol != IPPROTO_TCP) return -EPROTONOSUPPORT;
+    return detail::create_socket<tcp>(a, io, a.family == AF_INET6 ? asio::ip::tcp::v6() : asio::ip::tcp::v4());
   };
   proc.sock_register(AF_INET, SOCK_STREAM, inet);
   proc.sock_register(AF_INET6, SOCK_STREAM, inet);
-  // unix_create(): protocol 0 or PF_UNIX.
-  proc.sock_register(AF_UNIX, SOCK_STREAM, [&io](process& p, int, int protocol, int flags) -> long {
-    if (protocol != 0 && protocol != PF_UNIX) return -EPROTONOSUPPORT;
-    return detail::create_socket<unix_stream>(p, io, asio::local::stream_protocol(), flags);
+  // unix_create() (net/unix/af_unix.c): protocol 0 or PF_UNIX.
+  proc.sock_register(AF_UNIX, SOCK_STREAM, [&io](args& a) -> int {
+    a.trace.step("unix_create");
+    if (a.protocol != 0 && a.protocol != PF_UNIX) return -EPROTONOSUPPORT;
+    return detail::create_socket<unix_stream>(a, io, asio::local::stream_protocol());
   });
 }
 

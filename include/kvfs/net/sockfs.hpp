@@ -46,18 +46,23 @@ struct socket {
   int native_handle() const noexcept { return Proto::native_handle(sk); }
 };
 
-// sock_sendmsg(): the socket layer's entry to the protocol's ->sendmsg.
+/// sock_sendmsg(): where write(2), send(2) and sendmsg(2) meet, the kernel's
+/// __sock_sendmsg() → sock_sendmsg_nosec() → sock->ops->sendmsg (net/socket.c;
+/// C++ reserves the name with two underscores).
 template <proto_ops Proto, class Trace>
 ssize_t sock_sendmsg(socket<Proto>& sock, std::span<const ::iovec> iov, int flags, Trace& trace) {
-  trace.step("sock_sendmsg");
+  trace.step("__sock_sendmsg");
+  trace.step("sock_sendmsg_nosec");
   trace.step(Proto::name, ": sendmsg");
   return Proto::sendmsg(sock.sk, iov, flags | MSG_NOSIGNAL, trace);
 }
 
-// sock_recvmsg(): the socket layer's entry to the protocol's ->recvmsg.
+/// sock_recvmsg(): where read(2), recv(2) and recvmsg(2) meet: the kernel's
+/// sock_recvmsg() → sock_recvmsg_nosec() → sock->ops->recvmsg (net/socket.c).
 template <proto_ops Proto, class Trace>
 ssize_t sock_recvmsg(socket<Proto>& sock, std::span<const ::iovec> iov, int flags, Trace& trace) {
   trace.step("sock_recvmsg");
+  trace.step("sock_recvmsg_nosec");
   trace.step(Proto::name, ": recvmsg");
   return Proto::recvmsg(sock.sk, iov, flags, trace);
 }
@@ -73,12 +78,14 @@ struct socket_file_ops {
 
   // sock_read_iter(): a zero-length read returns 0 at once.
   static ssize_t read_iter(auto& file, std::span<const ::iovec> iov) {
+    file.trace.step("sock_read_iter");
     if (detail::iov_length(iov) == 0) return 0;
     return sock_recvmsg(file.private_data, iov, msg_flags(file), file.trace);
   }
 
   // sock_write_iter()
   static ssize_t write_iter(auto& file, std::span<const ::iovec> iov) {
+    file.trace.step("sock_write_iter");
     return sock_sendmsg(file.private_data, iov, msg_flags(file), file.trace);
   }
 
@@ -138,7 +145,8 @@ template <class Proto>
 struct sockfs : detail::sock_erasure<Proto> {
   static_assert(proto_ops<Proto>, "kvfs::sockfs<Proto>: Proto does not provide the proto_ops members");
   static constexpr auto name = name_c<"sockfs">;
-  static constexpr unsigned fs_flags = FS_PSEUDO;
+  static constexpr unsigned fs_flags = FS_PSEUDO;  // kern_mount()ed: sock_mnt
+  static constexpr std::string_view initcall = "sock_init";  // net/socket.c
   using proto = Proto;
   using private_data = socket<Proto>;
   using file_operations = socket_file_ops<Proto>;
@@ -158,14 +166,22 @@ struct sockfs : detail::sock_erasure<Proto> {
   }
 };
 
+namespace detail {
+// What sock_alloc_file() does, as its trace shows it.
+template <class Proto, class Trace>
+void trace_sock_alloc_file(Trace& trace) {
+  trace.step("sock_alloc_file");
+  trace.step("alloc_file_pseudo(f_op = &", f_op_name<sockfs<Proto>>, ")");
+  trace.step("stream_open");
+}
+}  // namespace detail
+
 /// sock_alloc_file(): wraps a protocol socket in a file of sockfs whose f_op
 /// is socket_file_ops. A socket is always O_RDWR; of `flags` only O_NONBLOCK
 /// counts (the protocol's socket must already be non-blocking to match).
 template <proto_ops Proto, tracer Trace = no_trace>
 descriptor<sockfs<Proto>, Trace> sock_alloc_file(typename Proto::sock_type sk, int flags = 0, Trace trace = {}) {
-  trace.step("sock_alloc_file");
-  trace.step("alloc_file_pseudo(f_op = &", f_op_name<sockfs<Proto>>, ")");
-  trace.step("stream_open");
+  detail::trace_sock_alloc_file<Proto>(trace);
   return descriptor<sockfs<Proto>, Trace>(socket<Proto>{std::move(sk)}, O_RDWR | (flags & O_NONBLOCK),
                                           std::move(trace));
 }

@@ -11,12 +11,24 @@
 
 namespace kvfs::detail {
 
-// The call on `file`, traced as system call `name` on `fd`; -EBADF for none.
+// How a system call's trace starts: its name, the kernel function it runs
+// (ksys_write), and how that gets the file (fdget, or fdget_pos where the
+// call uses the file's position).
+struct syscall_name {
+  std::string_view name, ksys = {}, getter = "fdget";
+  constexpr syscall_name(const char* call) noexcept : name(call) {}
+  constexpr syscall_name(std::string_view call) noexcept : name(call) {}
+  constexpr syscall_name(std::string_view call, std::string_view via, std::string_view get) noexcept
+      : name(call), ksys(via), getter(get) {}
+};
+
+// The call on `file`, traced as system call `sys` on `fd`; -EBADF for none.
 template <class Call>
-long call_traced(file_ref file, int fd, std::string_view name, Call call) {
+long call_traced(file_ref file, int fd, syscall_name sys, Call call) {
   if (!file) return -EBADF;
-  file->trace.begin(name, fd);
-  file->trace.step("fdget");
+  file->trace.begin(sys.name, fd);
+  if (!sys.ksys.empty()) file->trace.step(sys.ksys);
+  file->trace.step(sys.getter);
   const long result = call(*file);
   file->trace.end(result);
   return result;
@@ -24,13 +36,13 @@ long call_traced(file_ref file, int fd, std::string_view name, Call call) {
 
 // The call on fdget()'s file, or -EBADF (an O_PATH file too).
 template <class Call>
-long with_file(fd_table& files, int fd, std::string_view name, Call call) {
+long with_file(fd_table& files, int fd, syscall_name name, Call call) {
   return call_traced(files.fdget(fd), fd, name, call);
 }
 
 // The call on fdget_raw()'s file: the calls an O_PATH file allows.
 template <class Call>
-long with_file_raw(fd_table& files, int fd, std::string_view name, Call call) {
+long with_file_raw(fd_table& files, int fd, syscall_name name, Call call) {
   return call_traced(files.fdget_raw(fd), fd, name, call);
 }
 
