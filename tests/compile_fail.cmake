@@ -11,7 +11,13 @@ set(KVFS_COMPILE_FAIL_CASES
   "write_without_write_op|kvfs::write: .*neither write nor write_iter.*EINVAL"
   "unlink_without_unlink_op|kvfs::vfs_unlink: .*no unlink.*EPERM"
   "fsync_on_socket|kvfs::fsync: .*no fsync.*EINVAL"
-  "duplicate_name|two file-system types share a name.*EBUSY"
+  "duplicate_name|file_system_name_registered_twice<'p', 'o', 's', 'i', 'x', 'f', 's'>"
+  "write_wrong_buffer|file_operations::write does not have the kernel's shape. declare it as: static ssize_t write\\(auto& file, std::span<const std::byte> buf\\)"
+  "write_wrong_result|file_operations::write does not have the kernel's shape. declare it as: static ssize_t write"
+  "write_not_static|file_operations::write does not have the kernel's shape. declare it as: static ssize_t write"
+  "write_concrete_file|file_operations::write takes one kind of file only. declare its first parameter `auto& file`"
+  "name_not_name_c|name is a compile-time string: static constexpr auto name = kvfs::name_c<.+myfs"
+  "missing_private_data|needs `using private_data = "
   "unknown_fs_name|no file-system type of this name is registered.*ENODEV"
 )
 

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <kvfs/detail/buffer_sequence.hpp>
+#include <kvfs/detail/policy_check.hpp>
 #include <kvfs/detail/vfs.hpp>
 #include <kvfs/f_op.hpp>
 #include <kvfs/file.hpp>
@@ -75,8 +76,11 @@ int native_fd(const PrivateData& data) noexcept {
 
 /// An open file of the file-system type `Fs`, owned: move-only, released on
 /// destruction (the kernel's fput() → ->release, as close(2) or sock_close).
-template <file_system_type Fs, tracer Trace = no_trace>
+template <class Fs, tracer Trace = no_trace>
 class descriptor {
+  // An ill-formed type is told what to fix before anything else is said.
+  static_assert(detail::check_file_system_type<Fs>());
+
  public:
   using file_system = Fs;
   using private_data_type = typename Fs::private_data;

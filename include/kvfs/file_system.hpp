@@ -89,89 +89,89 @@ template <class Fs>
 using file_operations_of = typename Fs::file_operations;
 
 // One concept per operation: does the policy define it, with the kernel's shape?
-template <class Fs>
-concept has_read = requires(probe_file<Fs>& f, std::span<std::byte> buf) {
+template <class Fs, class File = probe_file<Fs>>
+concept has_read = requires(File& f, std::span<std::byte> buf) {
   { file_operations_of<Fs>::read(f, buf) } -> std::same_as<ssize_t>;
 };
-template <class Fs>
-concept has_write = requires(probe_file<Fs>& f, std::span<const std::byte> buf) {
+template <class Fs, class File = probe_file<Fs>>
+concept has_write = requires(File& f, std::span<const std::byte> buf) {
   { file_operations_of<Fs>::write(f, buf) } -> std::same_as<ssize_t>;
 };
-template <class Fs>
-concept has_read_iter = requires(probe_file<Fs>& f, std::span<const ::iovec> iov) {
+template <class Fs, class File = probe_file<Fs>>
+concept has_read_iter = requires(File& f, std::span<const ::iovec> iov) {
   { file_operations_of<Fs>::read_iter(f, iov) } -> std::same_as<ssize_t>;
 };
-template <class Fs>
-concept has_write_iter = requires(probe_file<Fs>& f, std::span<const ::iovec> iov) {
+template <class Fs, class File = probe_file<Fs>>
+concept has_write_iter = requires(File& f, std::span<const ::iovec> iov) {
   { file_operations_of<Fs>::write_iter(f, iov) } -> std::same_as<ssize_t>;
 };
-template <class Fs>
-concept has_pread = requires(probe_file<Fs>& f, std::span<std::byte> buf, loff_t pos) {
+template <class Fs, class File = probe_file<Fs>>
+concept has_pread = requires(File& f, std::span<std::byte> buf, loff_t pos) {
   { file_operations_of<Fs>::pread(f, buf, pos) } -> std::same_as<ssize_t>;
 };
-template <class Fs>
-concept has_pwrite = requires(probe_file<Fs>& f, std::span<const std::byte> buf, loff_t pos) {
+template <class Fs, class File = probe_file<Fs>>
+concept has_pwrite = requires(File& f, std::span<const std::byte> buf, loff_t pos) {
   { file_operations_of<Fs>::pwrite(f, buf, pos) } -> std::same_as<ssize_t>;
 };
-template <class Fs>
-concept has_llseek = requires(probe_file<Fs>& f, loff_t offset, int whence) {
+template <class Fs, class File = probe_file<Fs>>
+concept has_llseek = requires(File& f, loff_t offset, int whence) {
   { file_operations_of<Fs>::llseek(f, offset, whence) } -> std::same_as<loff_t>;
 };
-template <class Fs>
-concept has_fsync = requires(probe_file<Fs>& f) {
+template <class Fs, class File = probe_file<Fs>>
+concept has_fsync = requires(File& f) {
   { file_operations_of<Fs>::fsync(f) } -> std::same_as<int>;
 };
-template <class Fs>
-concept has_poll = requires(probe_file<Fs>& f) {
+template <class Fs, class File = probe_file<Fs>>
+concept has_poll = requires(File& f) {
   { file_operations_of<Fs>::poll(f) } -> std::same_as<short>;
 };
 /// poll_wait(): the host descriptor whose readiness wakes the file's wait
 /// queue (kvfs's stand-in for the kernel's poll_wait(file, &wq, p)): where an
 /// asynchronous operation waits when the file is not ready. A file without
 /// it is always ready, as the kernel's DEFAULT_POLLMASK says.
-template <class Fs>
-concept has_poll_wait = requires(probe_file<Fs>& f) {
+template <class Fs, class File = probe_file<Fs>>
+concept has_poll_wait = requires(File& f) {
   { file_operations_of<Fs>::poll_wait(f) } -> std::same_as<int>;
 };
 /// setfl(): mirrors a change of the status flags (fcntl F_SETFL: O_NONBLOCK,
 /// O_APPEND) onto what backs the file, as the kernel's setfl() changes
 /// f_flags; a file without it keeps the flags in f_flags only.
-template <class Fs>
-concept has_setfl = requires(probe_file<Fs>& f, int flags) {
+template <class Fs, class File = probe_file<Fs>>
+concept has_setfl = requires(File& f, int flags) {
   { file_operations_of<Fs>::setfl(f, flags) } -> std::same_as<int>;
 };
 /// fasync(): the file can signal readiness (O_ASYNC); it sets or clears
 /// FASYNC in f_flags, as fasync_helper() does, and returns 0 or -errno. A
 /// file without it keeps F_SETFL's O_ASYNC out of its flags, as Linux does.
-template <class Fs>
-concept has_fasync = requires(probe_file<Fs>& f, bool on) {
+template <class Fs, class File = probe_file<Fs>>
+concept has_fasync = requires(File& f, bool on) {
   { file_operations_of<Fs>::fasync(f, on) } -> std::same_as<int>;
 };
 /// iterate_shared(): a directory's entries as getdents64(2) records
 /// (struct linux_dirent64) from the file's position; the bytes filled, 0 at
 /// the end, -EINVAL when not even one record fits. A file without it is
 /// not a directory one can read (ENOTDIR).
-template <class Fs>
-concept has_iterate_shared = requires(probe_file<Fs>& f, std::span<std::byte> buf) {
+template <class Fs, class File = probe_file<Fs>>
+concept has_iterate_shared = requires(File& f, std::span<std::byte> buf) {
   { file_operations_of<Fs>::iterate_shared(f, buf) } -> std::same_as<ssize_t>;
 };
-template <class Fs>
-concept has_getattr = requires(probe_file<Fs>& f, struct ::stat& st) {
+template <class Fs, class File = probe_file<Fs>>
+concept has_getattr = requires(File& f, struct ::stat& st) {
   { file_operations_of<Fs>::getattr(f, st) } -> std::same_as<int>;
 };
 /// setattr: an open file's inode changed through the file (ftruncate,
 /// fchmod, futimens: the kernel's ATTR_FILE), so a file system can use
 /// what the file holds (a host descriptor, where the name may be gone).
-template <class Fs>
-concept has_file_setattr = requires(probe_file<Fs>& f, const iattr& attr) {
+template <class Fs, class File = probe_file<Fs>>
+concept has_file_setattr = requires(File& f, const iattr& attr) {
   { file_operations_of<Fs>::setattr(f, attr) } -> std::same_as<int>;
 };
-template <class Fs>
-concept has_release = requires(probe_file<Fs>& f) {
+template <class Fs, class File = probe_file<Fs>>
+concept has_release = requires(File& f) {
   { file_operations_of<Fs>::release(f) } -> std::same_as<int>;
 };
-template <class Fs>
-concept has_host_fd = requires(probe_file<Fs>& f) {
+template <class Fs, class File = probe_file<Fs>>
+concept has_host_fd = requires(File& f) {
   { file_operations_of<Fs>::host_fd(f) } -> std::same_as<int>;
 };
 

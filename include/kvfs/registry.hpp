@@ -15,14 +15,13 @@
 //   file_systems.proc_filesystems();  // "\tposixfs\nnodev\tsockfs\n"
 #pragma once
 
+#include <kvfs/detail/policy_check.hpp>
 #include <kvfs/file_system.hpp>
 
 #include <boost/hana/at_key.hpp>
 #include <boost/hana/contains.hpp>
-#include <boost/hana/length.hpp>
 #include <boost/hana/map.hpp>
 #include <boost/hana/pair.hpp>
-#include <boost/hana/set.hpp>
 #include <boost/hana/tuple.hpp>
 #include <boost/hana/type.hpp>
 
@@ -31,6 +30,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace kvfs {
 
@@ -46,13 +46,40 @@ struct fs_info {
   constexpr bool pseudo() const noexcept { return (fs_flags & FS_PSEUDO) != 0; }
 };
 
+namespace error {
+/// Named in the compiler's message when two registered types share the
+/// name spelled by `Name`.
+template <char... Name>
+struct file_system_name_registered_twice {
+  static constexpr bool value = false;
+};
+}  // namespace error
+
+namespace detail {
+template <class Name>
+struct duplicate_name;
+template <char... C>
+struct duplicate_name<boost::hana::string<C...>> {
+  static_assert(error::file_system_name_registered_twice<C...>::value,
+                "kvfs::registry: two file-system types share the name spelled out in file_system_name_registered_twice<...>; the "
+                "kernel's register_filesystem() refuses the second with EBUSY");
+};
+
+// Whether `Name` is the name of only one of `Fs`; if not, the compiler says
+// which name it is.
+template <class Name, class... Fs>
+constexpr bool name_is_unique() {
+  constexpr std::size_t count = (std::size_t{std::is_same_v<std::remove_cvref_t<decltype(Fs::name)>, Name>} + ...);
+  if constexpr (count > 1) return sizeof(duplicate_name<Name>) == 0;
+  return true;
+}
+}  // namespace detail
+
 /// The registered file-system types, in registration order.
-template <file_system_type... Fs>
+template <class... Fs>
 class registry {
-  static constexpr auto names = boost::hana::make_tuple(Fs::name...);
-  static_assert(boost::hana::length(boost::hana::to_set(names)) == boost::hana::size_c<sizeof...(Fs)>,
-                "kvfs::registry: two file-system types share a name; the kernel's register_filesystem() "
-                "refuses the second with EBUSY");
+  static_assert((detail::check_file_system_type<Fs>() && ...));
+  static_assert((detail::name_is_unique<std::remove_cvref_t<decltype(Fs::name)>, Fs...>() && ...));
 
  public:
   /// Name -> type, as a Hana map (the kernel's `file_systems` list).
@@ -69,7 +96,7 @@ class registry {
   static constexpr std::size_t size() noexcept { return sizeof...(Fs); }
 
   /// register_filesystem(): the registry with `F` appended.
-  template <file_system_type F>
+  template <class F>
   constexpr registry<Fs..., F> register_filesystem() const noexcept {
     return {};
   }

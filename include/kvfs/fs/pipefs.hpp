@@ -25,25 +25,9 @@ inline constexpr int O_NOTIFICATION_PIPE = O_EXCL;
 
 /// pipeanon_fops: a pipe end is a host descriptor, read and written with the
 /// same calls as posixfs's files (always with the SIGPIPE guard), with poll
-/// and without llseek, pread, pwrite or fsync. The private base keeps
-/// those out of the capability set.
-struct pipeanon_fops : private posixfs_file_operations {
+/// and without llseek, pread, pwrite or fsync: a host stream's operations.
+struct pipeanon_fops : posix_stream_operations {
   static constexpr std::string_view name = "pipeanon_fops";
-
-  using posixfs_file_operations::fasync;  // pipe_fasync()
-  using posixfs_file_operations::getattr;
-  using posixfs_file_operations::host_fd;
-  // pipe_poll(), and poll_wait(filp, &pipe->rd_wait, p): a pipe end is
-  // pollable, so posixfs's answers (the host pipe end) are the pipe's.
-  using posixfs_file_operations::poll;
-  using posixfs_file_operations::poll_wait;
-  using posixfs_file_operations::read;
-  using posixfs_file_operations::read_iter;
-  using posixfs_file_operations::release;
-  using posixfs_file_operations::setattr;  // the host pipe's inode (fchmod)
-  using posixfs_file_operations::setfl;
-  using posixfs_file_operations::write;
-  using posixfs_file_operations::write_iter;
 };
 
 /// The pipe file system: pseudo, with an internal mount only.

@@ -53,14 +53,11 @@ struct posix_file {
   int native_handle() const noexcept { return fd; }
 };
 
-/// posixfs's file_operations: each member is the POSIX call of the same
-/// name, retried on EINTR (close excepted: Linux releases the descriptor
-/// even when close(2) is interrupted).
-struct posixfs_file_operations {
-  static constexpr std::string_view name = "posixfs_file_operations";
-  static constexpr bool splice_write = true;  // iter_file_splice_write
-  static constexpr bool splice_read = true;  // filemap_splice_read (a host FIFO or directory is refused by type)
-
+/// The operations of any host descriptor, seekable or not: each member is
+/// the POSIX call of the same name, retried on EINTR (close excepted: Linux
+/// releases the descriptor even when close(2) is interrupted). A pipe's
+/// table is exactly these (pipeanon_fops).
+struct posix_stream_operations {
   static ssize_t read(auto& file, std::span<std::byte> buf) noexcept {
     file.trace.step("read(2)");
     return detail::retry_eintr([&] { return ::read(file.private_data.fd, buf.data(), buf.size()); });
@@ -80,35 +77,6 @@ struct posixfs_file_operations {
     file.trace.step("writev(2)");
     return guarded_write(file.private_data,
                          [&] { return ::writev(file.private_data.fd, iov.data(), static_cast<int>(iov.size())); });
-  }
-
-  static ssize_t pread(auto& file, std::span<std::byte> buf, loff_t pos) noexcept {
-    file.trace.step("pread64(2)");
-    return detail::retry_eintr([&] { return ::pread(file.private_data.fd, buf.data(), buf.size(), pos); });
-  }
-
-  static ssize_t pwrite(auto& file, std::span<const std::byte> buf, loff_t pos) noexcept {
-    file.trace.step("pwrite64(2)");
-    return guarded_write(file.private_data,
-                         [&] { return ::pwrite(file.private_data.fd, buf.data(), buf.size(), pos); });
-  }
-
-  static loff_t llseek(auto& file, loff_t offset, int whence) noexcept {
-    file.trace.step("lseek(2)");
-    const off_t result = ::lseek(file.private_data.fd, offset, whence);
-    return result < 0 ? -errno : result;
-  }
-
-  // The host's getdents64(2) on the host directory.
-  static ssize_t iterate_shared(auto& file, std::span<std::byte> buf) noexcept {
-    file.trace.step("getdents64(2)");
-    return detail::retry_eintr(
-        [&] { return static_cast<ssize_t>(::syscall(SYS_getdents64, file.private_data.fd, buf.data(), buf.size())); });
-  }
-
-  static int fsync(auto& file) noexcept {
-    file.trace.step("fsync(2)");
-    return detail::retry_eintr([&] { return ::fsync(file.private_data.fd); });
   }
 
   // ->poll of what the host file is: pipe_poll, sock_poll or tty_poll asked
@@ -158,7 +126,7 @@ struct posixfs_file_operations {
     return ::close(fd) < 0 && errno != EINTR ? -errno : 0;
   }
 
- private:
+ protected:
   // `write` captures by value, and the SIGPIPE guard is out of line, so the
   // common path keeps the call's arguments in registers (no closure stored).
   template <class Write>
@@ -167,6 +135,43 @@ struct posixfs_file_operations {
       return detail::without_sigpipe([write] { return detail::retry_eintr(write); });
     }
     return detail::retry_eintr(write);
+  }
+};
+
+/// posixfs's file_operations: a host stream's, and what a file with a
+/// position has (llseek, pread, pwrite, fsync) and a directory (iterate_shared).
+struct posixfs_file_operations : posix_stream_operations {
+  static constexpr std::string_view name = "posixfs_file_operations";
+  static constexpr bool splice_write = true;  // iter_file_splice_write
+  static constexpr bool splice_read = true;  // filemap_splice_read (a host FIFO or directory is refused by type)
+
+  static ssize_t pread(auto& file, std::span<std::byte> buf, loff_t pos) noexcept {
+    file.trace.step("pread64(2)");
+    return detail::retry_eintr([&] { return ::pread(file.private_data.fd, buf.data(), buf.size(), pos); });
+  }
+
+  static ssize_t pwrite(auto& file, std::span<const std::byte> buf, loff_t pos) noexcept {
+    file.trace.step("pwrite64(2)");
+    return guarded_write(file.private_data,
+                         [&] { return ::pwrite(file.private_data.fd, buf.data(), buf.size(), pos); });
+  }
+
+  static loff_t llseek(auto& file, loff_t offset, int whence) noexcept {
+    file.trace.step("lseek(2)");
+    const off_t result = ::lseek(file.private_data.fd, offset, whence);
+    return result < 0 ? -errno : result;
+  }
+
+  // The host's getdents64(2) on the host directory.
+  static ssize_t iterate_shared(auto& file, std::span<std::byte> buf) noexcept {
+    file.trace.step("getdents64(2)");
+    return detail::retry_eintr(
+        [&] { return static_cast<ssize_t>(::syscall(SYS_getdents64, file.private_data.fd, buf.data(), buf.size())); });
+  }
+
+  static int fsync(auto& file) noexcept {
+    file.trace.step("fsync(2)");
+    return detail::retry_eintr([&] { return ::fsync(file.private_data.fd); });
   }
 };
 
