@@ -35,8 +35,11 @@ using any_f_op = basic_f_op<any_file>;
 /// The parts of struct inode that kvfs models: its type, number and, for a
 /// device node, the device it stands for.
 struct inode {
+  /// Type and permission bits.
   mode_t i_mode = 0;
+  /// The inode number.
   ino_t i_ino = 0;
+  /// A device node's device number.
   dev_t i_rdev = 0;
 };
 
@@ -48,15 +51,20 @@ class any_file {
   any_file& operator=(const any_file&) = delete;
   virtual ~any_file() = default;
 
+  /// The generated table of the file's type: every call goes through it.
   const any_f_op* f_op;
+  /// The position, shared by every duplicate of the descriptor.
   loff_t f_pos = 0;
+  /// The open(2) flags that stay: access mode, O_APPEND, O_NONBLOCK...
   int f_flags = 0;
+  /// FMODE_* bits: what the file may do.
   fmode_t f_mode = 0;
+  /// The inode as it was when the file was opened.
   struct inode f_inode;
-  std::string f_path;   // what d_path() gives: a path, or "socket:[ino]"
-  std::shared_ptr<super_block> f_mnt;  // f_path.mnt: the mount is busy while held
-  std::shared_ptr<vfs_inode> f_dentry;  // f_path.dentry's inode, where a path walk found it (none for a pipe)
-  ostream_trace trace;  // off unless given a stream
+  std::string f_path;   ///< what d_path() gives: a path, or "socket:[ino]"
+  std::shared_ptr<super_block> f_mnt;  ///< f_path.mnt: the mount is busy while held
+  std::shared_ptr<vfs_inode> f_dentry;  ///< f_path.dentry's inode, where a path walk found it (none for a pipe)
+  ostream_trace trace;  ///< off unless given a stream
 
   /// get_file(): one more reference.
   void get() noexcept { f_count_.fetch_add(1, std::memory_order_relaxed); }
@@ -65,9 +73,11 @@ class any_file {
   /// releases the file: __fput()).
   bool put() noexcept { return f_count_.fetch_sub(1, std::memory_order_acq_rel) == 1; }
 
+  /// f_count: how many references are held now.
   long count() const noexcept { return f_count_.load(std::memory_order_relaxed); }
 
  protected:
+  /// A file whose table is `ops`.
   any_file(const any_f_op* ops, int flags, fmode_t mode) : f_op(ops), f_flags(flags), f_mode(mode) {}
 
  private:
@@ -86,9 +96,11 @@ inline constexpr any_f_op f_op_of = generate_f_op<Fs, any_file, typed_file<Fs>>(
 template <file_system_type Fs>
 class typed_file final : public any_file {
  public:
+  /// A file of `Fs` holding `data`.
   typed_file(typename Fs::private_data data, int flags, fmode_t mode)
       : any_file(&f_op_of<Fs>, flags, mode), private_data(std::move(data)) {}
 
+  /// What the type keeps per open file.
   typename Fs::private_data private_data;
 };
 
@@ -99,7 +111,9 @@ class file_ref {
   file_ref() noexcept = default;
   /// Takes over one reference the caller already holds.
   explicit file_ref(any_file* file) noexcept : file_(file) {}
+  /// Takes over `other`'s reference.
   file_ref(file_ref&& other) noexcept : file_(std::exchange(other.file_, nullptr)) {}
+  /// Drops this reference and takes over `other`'s.
   file_ref& operator=(file_ref&& other) noexcept {
     if (this != &other) {
       reset();
@@ -111,9 +125,13 @@ class file_ref {
   file_ref& operator=(const file_ref&) = delete;
   ~file_ref() { reset(); }
 
+  /// The file, or null.
   any_file* get() const noexcept { return file_; }
+  /// The file.
   any_file& operator*() const noexcept { return *file_; }
+  /// The file's members.
   any_file* operator->() const noexcept { return file_; }
+  /// Whether it refers to a file.
   explicit operator bool() const noexcept { return file_ != nullptr; }
 
   /// Gives the reference up to the caller (to store it in the table).

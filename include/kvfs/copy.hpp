@@ -58,8 +58,8 @@ constexpr std::string_view to_string(copy_mechanism m) noexcept {
 
 /// What kvfs::copy did: the bytes moved and the mechanism that moved them.
 struct copy_result {
-  std::size_t bytes = 0;
-  copy_mechanism mechanism = copy_mechanism::read_write;
+  std::size_t bytes = 0;                                  ///< how many bytes moved
+  copy_mechanism mechanism = copy_mechanism::read_write;  ///< how they moved
 };
 
 namespace detail {

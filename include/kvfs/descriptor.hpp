@@ -82,9 +82,13 @@ class descriptor {
   static_assert(detail::check_file_system_type<Fs>());
 
  public:
+  /// The file-system type.
   using file_system = Fs;
+  /// What the type keeps per open file.
   using private_data_type = typename Fs::private_data;
+  /// The struct file it owns.
   using file_type = kvfs::file<Fs, Trace>;
+  /// The trace policy.
   using trace_type = Trace;
 
   /// A closed descriptor.
@@ -101,8 +105,10 @@ class descriptor {
   descriptor(const descriptor&) = delete;
   descriptor& operator=(const descriptor&) = delete;
 
+  /// Takes over `other`'s file; `other` is closed.
   descriptor(descriptor&& other) noexcept : file_(std::move(other.file_)) { other.file_.f_mode = 0; }
 
+  /// Releases this file and takes over `other`'s.
   descriptor& operator=(descriptor&& other) noexcept {
     if (this != &other) {
       release();
@@ -120,12 +126,16 @@ class descriptor {
     return trace_call("close", [&] { return detail::fput(file_, f_op); });
   }
 
+  /// Whether it holds an open file.
   bool is_open() const noexcept { return (file_.f_mode & FMODE_OPENED) != 0; }
+  /// Whether it holds an open file.
   explicit operator bool() const noexcept { return is_open(); }
 
   /// The open file itself (struct file), and what its private_data is.
   file_type& file() noexcept { return file_; }
+  /// The struct file.
   const file_type& file() const noexcept { return file_; }
+  /// The file's private_data.
   private_data_type& private_data() noexcept { return file_.private_data; }
 
   /// The host's descriptor number, where the file has one.
@@ -135,33 +145,43 @@ class descriptor {
   // The descriptor protocol: the system calls, answering as the kernel does
   // (a count or offset, or -errno). The generic functions below wrap them.
 
+  /// vfs_read(): a count or -errno.
   ssize_t vfs_read(std::span<std::byte> buf) requires can_read<Fs> {
     return trace_call("read", [&] { return detail::vfs_read(file_, f_op, buf); });
   }
+  /// vfs_write(): a count or -errno.
   ssize_t vfs_write(std::span<const std::byte> buf) requires can_write<Fs> {
     return trace_call("write", [&] { return detail::vfs_write(file_, f_op, buf); });
   }
+  /// vfs_readv(): a count or -errno.
   ssize_t vfs_readv(std::span<const ::iovec> iov) requires can_read<Fs> {
     return trace_call("readv", [&] { return detail::vfs_readv(file_, f_op, iov); });
   }
+  /// vfs_writev(): a count or -errno.
   ssize_t vfs_writev(std::span<const ::iovec> iov) requires can_write<Fs> {
     return trace_call("writev", [&] { return detail::vfs_writev(file_, f_op, iov); });
   }
+  /// vfs_read() at `pos` (pread64): a count or -errno.
   ssize_t vfs_pread(std::span<std::byte> buf, loff_t pos) requires has_pread<Fs> {
     return trace_call("pread64", [&] { return pos < 0 ? -EINVAL : detail::vfs_pread(file_, f_op, buf, pos); });
   }
+  /// vfs_write() at `pos` (pwrite64): a count or -errno.
   ssize_t vfs_pwrite(std::span<const std::byte> buf, loff_t pos) requires has_pwrite<Fs> {
     return trace_call("pwrite64", [&] { return pos < 0 ? -EINVAL : detail::vfs_pwrite(file_, f_op, buf, pos); });
   }
+  /// vfs_llseek(): the new position or -errno.
   loff_t vfs_llseek(loff_t offset, int whence) requires has_llseek<Fs> {
     return trace_call("lseek", [&] { return is_open() ? detail::vfs_llseek(file_, f_op, offset, whence) : -EBADF; });
   }
+  /// vfs_fsync(): 0 or -errno.
   int vfs_fsync() requires has_fsync<Fs> {
     return trace_call("fsync", [&] { return is_open() ? detail::vfs_fsync(file_, f_op) : -EBADF; });
   }
+  /// vfs_fstat(): 0 or -errno.
   int vfs_fstat(struct ::stat& st) requires has_getattr<Fs> {
     return trace_call("fstat", [&] { return is_open() ? detail::vfs_fstat(file_, f_op, st) : -EBADF; });
   }
+  /// vfs_poll(): POLL* bits; POLLNVAL when closed.
   short vfs_poll() { return is_open() ? detail::vfs_poll(file_, f_op) : short{POLLNVAL}; }
   /// fcntl(2) F_GETFL and F_SETFL (the status flags of the open file); any
   /// other command is EINVAL: a static descriptor has no table entry whose
@@ -193,6 +213,7 @@ class descriptor {
   // <kvfs/asio/stream.hpp> (<kvfs/asio.hpp>) included.
 
   template <detail::buffer_sequence MutableBuffers>
+  /// Asio SyncReadStream: reads into `buffers`; 0 and asio::error::eof at the end.
   std::size_t read_some(const MutableBuffers& buffers, std::error_code& ec) requires can_read<Fs> {
     static_assert(detail::complete_type<detail::asio_bridge<MutableBuffers>>,
                   "kvfs::descriptor::read_some reports end of file as asio::error::eof: "
@@ -214,12 +235,14 @@ class descriptor {
   }
 
   template <detail::buffer_sequence MutableBuffers>
+  /// Asio SyncReadStream: reads into `buffers`; throws on error.
   std::size_t read_some(const MutableBuffers& buffers) requires can_read<Fs> {
     std::error_code ec;
     return detail::throw_on_error(read_some(buffers, ec), ec, "kvfs::descriptor::read_some");
   }
 
   template <detail::buffer_sequence ConstBuffers>
+  /// Asio SyncWriteStream: writes from `buffers`.
   std::size_t write_some(const ConstBuffers& buffers, std::error_code& ec) requires can_write<Fs> {
     detail::gathered_iovecs iov;
     const std::size_t count = detail::gather(buffers, iov);
@@ -229,6 +252,7 @@ class descriptor {
   }
 
   template <detail::buffer_sequence ConstBuffers>
+  /// Asio SyncWriteStream: writes from `buffers`; throws on error.
   std::size_t write_some(const ConstBuffers& buffers) requires can_write<Fs> {
     std::error_code ec;
     return detail::throw_on_error(write_some(buffers, ec), ec, "kvfs::descriptor::write_some");

@@ -42,9 +42,13 @@ inline bool dir_emit(std::span<std::byte> buf, std::size_t& used, std::uint64_t 
 
 /// One record of a getdents64(2) buffer.
 struct dirent64 {
+  /// The inode number.
   std::uint64_t d_ino;
+  /// Where the next record starts (for lseek).
   std::int64_t d_off;
+  /// DT_* type.
   unsigned char d_type;
+  /// The name.
   std::string_view d_name;
 };
 

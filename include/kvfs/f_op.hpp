@@ -32,28 +32,30 @@ namespace kvfs {
 /// operation, null where the policy does not define it.
 template <class File>
 struct basic_f_op {
-  std::string_view fs_name;  // the owner: file_system_type.name
-  std::string_view name;     // the table's own name, e.g. socket_file_ops
-  loff_t (*llseek)(File&, loff_t, int) = nullptr;
-  ssize_t (*read)(File&, std::span<std::byte>) = nullptr;
-  ssize_t (*write)(File&, std::span<const std::byte>) = nullptr;
-  ssize_t (*read_iter)(File&, std::span<const ::iovec>) = nullptr;
-  ssize_t (*write_iter)(File&, std::span<const ::iovec>) = nullptr;
-  ssize_t (*pread)(File&, std::span<std::byte>, loff_t) = nullptr;
-  ssize_t (*pwrite)(File&, std::span<const std::byte>, loff_t) = nullptr;
-  short (*poll)(File&) = nullptr;
-  int (*poll_wait)(File&) = nullptr;
-  int (*setfl)(File&, int) = nullptr;
-  int (*fasync)(File&, bool) = nullptr;
-  ssize_t (*iterate_shared)(File&, std::span<std::byte>) = nullptr;
-  int (*fsync)(File&) = nullptr;
-  int (*getattr)(File&, struct ::stat&) = nullptr;
-  int (*setattr)(File&, const iattr&) = nullptr;
-  int (*release)(File&) = nullptr;
-  int (*host_fd)(File&) = nullptr;
-  bool splice_write = false;     // can be sendfile's output (->splice_write)
-  bool splice_read = false;      // can be sendfile's input (->splice_read)
-  bool reads_leave_pos = false;  // a read does not move the position (/dev/zero)
+  std::string_view fs_name;  ///< the owner: file_system_type.name
+  std::string_view name;     ///< the table's own name, e.g. socket_file_ops
+  // The operations: the policy's member of that name, or null where it has
+  // none (the VFS then answers with the kernel's errno).
+  loff_t (*llseek)(File&, loff_t, int) = nullptr;  ///< ->llseek: lseek(2): the new position
+  ssize_t (*read)(File&, std::span<std::byte>) = nullptr;  ///< ->read: read(2) into one buffer
+  ssize_t (*write)(File&, std::span<const std::byte>) = nullptr;  ///< ->write: write(2) from one buffer
+  ssize_t (*read_iter)(File&, std::span<const ::iovec>) = nullptr;  ///< ->read_iter: readv(2), and read(2) without ->read
+  ssize_t (*write_iter)(File&, std::span<const ::iovec>) = nullptr;  ///< ->write_iter: writev(2), and write(2) without ->write
+  ssize_t (*pread)(File&, std::span<std::byte>, loff_t) = nullptr;  ///< ->pread: pread64(2) at a position
+  ssize_t (*pwrite)(File&, std::span<const std::byte>, loff_t) = nullptr;  ///< ->pwrite: pwrite64(2) at a position
+  short (*poll)(File&) = nullptr;  ///< ->poll: what the file is ready for now
+  int (*poll_wait)(File&) = nullptr;  ///< ->poll_wait: the host descriptor to wait on
+  int (*setfl)(File&, int) = nullptr;  ///< ->setfl: fcntl(F_SETFL) mirrored onto what backs the file
+  int (*fasync)(File&, bool) = nullptr;  ///< ->fasync: O_ASYNC on or off
+  ssize_t (*iterate_shared)(File&, std::span<std::byte>) = nullptr;  ///< ->iterate_shared: getdents64(2) records from the position
+  int (*fsync)(File&) = nullptr;  ///< ->fsync: fsync(2)
+  int (*getattr)(File&, struct ::stat&) = nullptr;  ///< ->getattr: fstat(2)
+  int (*setattr)(File&, const iattr&) = nullptr;  ///< ->setattr: an attribute change through the open file (ATTR_FILE)
+  int (*release)(File&) = nullptr;  ///< ->release: the last close (__fput)
+  int (*host_fd)(File&) = nullptr;  ///< ->host_fd: the host descriptor carrying the data, for splice and sendfile
+  bool splice_write = false;     ///< can be sendfile's output (->splice_write)
+  bool splice_read = false;      ///< can be sendfile's input (->splice_read)
+  bool reads_leave_pos = false;  ///< a read does not move the position (/dev/zero)
 };
 
 /// Generates the table of `Fs` for files of type `File`; each entry casts
@@ -131,204 +133,242 @@ constexpr basic_f_op<File> generate_f_op() noexcept {
   return table;
 }
 
+namespace detail {
+// One member: present (callable) or absent (== nullptr, never called).
+template <bool Present, class Call>
+struct f_op_entry {
+  friend constexpr bool operator==(f_op_entry, std::nullptr_t) noexcept { return !Present; }
+  template <class File, class... Args>
+  decltype(auto) operator()(File& file, Args&&... args) const {
+    return Call::call(file, std::forward<Args>(args)...);
+  }
+};
+
+// Each member of static_f_op: the policy's operation, or the errno the VFS
+// gives when the table has none (never called: the entry is == nullptr).
+template <class Fs>
+struct llseek_call {
+  using ops = file_operations_of<Fs>;
+  static loff_t call(auto& file, loff_t offset, int whence) {
+    if constexpr (has_llseek<Fs>) {
+      return ops::llseek(file, offset, whence);
+    } else {
+      return -ESPIPE;
+    }
+  }
+};
+
+template <class Fs>
+struct read_call {
+  using ops = file_operations_of<Fs>;
+  static ssize_t call(auto& file, std::span<std::byte> buf) {
+    if constexpr (has_read<Fs>) {
+      return ops::read(file, buf);
+    } else {
+      return -EINVAL;
+    }
+  }
+};
+
+template <class Fs>
+struct write_call {
+  using ops = file_operations_of<Fs>;
+  static ssize_t call(auto& file, std::span<const std::byte> buf) {
+    if constexpr (has_write<Fs>) {
+      return ops::write(file, buf);
+    } else {
+      return -EINVAL;
+    }
+  }
+};
+
+template <class Fs>
+struct read_iter_call {
+  using ops = file_operations_of<Fs>;
+  static ssize_t call(auto& file, std::span<const ::iovec> iov) {
+    if constexpr (has_read_iter<Fs>) {
+      return ops::read_iter(file, iov);
+    } else {
+      return -EINVAL;
+    }
+  }
+};
+
+template <class Fs>
+struct write_iter_call {
+  using ops = file_operations_of<Fs>;
+  static ssize_t call(auto& file, std::span<const ::iovec> iov) {
+    if constexpr (has_write_iter<Fs>) {
+      return ops::write_iter(file, iov);
+    } else {
+      return -EINVAL;
+    }
+  }
+};
+
+template <class Fs>
+struct pread_call {
+  using ops = file_operations_of<Fs>;
+  static ssize_t call(auto& file, std::span<std::byte> buf, loff_t pos) {
+    if constexpr (has_pread<Fs>) {
+      return ops::pread(file, buf, pos);
+    } else {
+      return -ESPIPE;
+    }
+  }
+};
+
+template <class Fs>
+struct pwrite_call {
+  using ops = file_operations_of<Fs>;
+  static ssize_t call(auto& file, std::span<const std::byte> buf, loff_t pos) {
+    if constexpr (has_pwrite<Fs>) {
+      return ops::pwrite(file, buf, pos);
+    } else {
+      return -ESPIPE;
+    }
+  }
+};
+
+template <class Fs>
+struct poll_call {
+  using ops = file_operations_of<Fs>;
+  static short call(auto& file) {
+    if constexpr (has_poll<Fs>) {
+      return ops::poll(file);
+    } else {
+      return short{0};
+    }
+  }
+};
+
+template <class Fs>
+struct poll_wait_call {
+  using ops = file_operations_of<Fs>;
+  static int call(auto& file) {
+    if constexpr (has_poll_wait<Fs>) {
+      return ops::poll_wait(file);
+    } else {
+      return -1;
+    }
+  }
+};
+
+template <class Fs>
+struct setfl_call {
+  using ops = file_operations_of<Fs>;
+  static int call(auto& file, int flags) {
+    if constexpr (has_setfl<Fs>) {
+      return ops::setfl(file, flags);
+    } else {
+      return 0;
+    }
+  }
+};
+
+template <class Fs>
+struct fasync_call {
+  using ops = file_operations_of<Fs>;
+  static int call(auto& file, bool on) {
+    if constexpr (has_fasync<Fs>) {
+      return ops::fasync(file, on);
+    } else {
+      return 0;
+    }
+  }
+};
+
+template <class Fs>
+struct iterate_shared_call {
+  using ops = file_operations_of<Fs>;
+  static ssize_t call(auto& file, std::span<std::byte> buf) {
+    if constexpr (has_iterate_shared<Fs>) {
+      return ops::iterate_shared(file, buf);
+    } else {
+      return -ENOTDIR;
+    }
+  }
+};
+
+template <class Fs>
+struct fsync_call {
+  using ops = file_operations_of<Fs>;
+  static int call(auto& file) {
+    if constexpr (has_fsync<Fs>) {
+      return ops::fsync(file);
+    } else {
+      return -EINVAL;
+    }
+  }
+};
+
+template <class Fs>
+struct getattr_call {
+  using ops = file_operations_of<Fs>;
+  static int call(auto& file, struct ::stat& st) {
+    if constexpr (has_getattr<Fs>) {
+      return ops::getattr(file, st);
+    } else {
+      return -EINVAL;
+    }
+  }
+};
+
+template <class Fs>
+struct release_call {
+  using ops = file_operations_of<Fs>;
+  static int call(auto& file) {
+    if constexpr (has_release<Fs>) {
+      return ops::release(file);
+    } else {
+      return 0;
+    }
+  }
+};
+
+template <class Fs>
+struct host_fd_call {
+  using ops = file_operations_of<Fs>;
+  static int call(auto& file) {
+    if constexpr (has_host_fd<Fs>) {
+      return ops::host_fd(file);
+    } else {
+      return -1;
+    }
+  }
+};
+}  // namespace detail
+
 /// The table a descriptor<Fs> calls: the same members, but each one a call
 /// the compiler sees through (no function pointer), and a member the
 /// policy lacks compares equal to nullptr at compile time. The VFS code is
 /// shared with the descriptor table, which passes a basic_f_op.
 template <file_system_type Fs>
 struct static_f_op {
-  using ops = file_operations_of<Fs>;
-  static constexpr std::string_view fs_name = kvfs::fs_name<Fs>;
-  static constexpr std::string_view name = f_op_name<Fs>;
-  static constexpr bool splice_write = has_splice_write<Fs>;
-  static constexpr bool splice_read = has_splice_read<Fs>;
-  static constexpr bool reads_leave_pos = has_reads_leave_pos<Fs>;
-
-  // One member: present (callable) or absent (== nullptr, never called).
-  template <bool Present, class Call>
-  struct entry {
-    friend constexpr bool operator==(entry, std::nullptr_t) noexcept { return !Present; }
-    template <class File, class... Args>
-    decltype(auto) operator()(File& file, Args&&... args) const {
-      return Call::call(file, std::forward<Args>(args)...);
-    }
-  };
-
-  struct llseek_call {
-    static loff_t call(auto& file, loff_t offset, int whence) {
-      if constexpr (has_llseek<Fs>) {
-        return ops::llseek(file, offset, whence);
-      } else {
-        return -ESPIPE;
-      }
-    }
-  };
-  static constexpr entry<has_llseek<Fs>, llseek_call> llseek{};
-
-  struct read_call {
-    static ssize_t call(auto& file, std::span<std::byte> buf) {
-      if constexpr (has_read<Fs>) {
-        return ops::read(file, buf);
-      } else {
-        return -EINVAL;
-      }
-    }
-  };
-  static constexpr entry<has_read<Fs>, read_call> read{};
-
-  struct write_call {
-    static ssize_t call(auto& file, std::span<const std::byte> buf) {
-      if constexpr (has_write<Fs>) {
-        return ops::write(file, buf);
-      } else {
-        return -EINVAL;
-      }
-    }
-  };
-  static constexpr entry<has_write<Fs>, write_call> write{};
-
-  struct read_iter_call {
-    static ssize_t call(auto& file, std::span<const ::iovec> iov) {
-      if constexpr (has_read_iter<Fs>) {
-        return ops::read_iter(file, iov);
-      } else {
-        return -EINVAL;
-      }
-    }
-  };
-  static constexpr entry<has_read_iter<Fs>, read_iter_call> read_iter{};
-
-  struct write_iter_call {
-    static ssize_t call(auto& file, std::span<const ::iovec> iov) {
-      if constexpr (has_write_iter<Fs>) {
-        return ops::write_iter(file, iov);
-      } else {
-        return -EINVAL;
-      }
-    }
-  };
-  static constexpr entry<has_write_iter<Fs>, write_iter_call> write_iter{};
-
-  struct pread_call {
-    static ssize_t call(auto& file, std::span<std::byte> buf, loff_t pos) {
-      if constexpr (has_pread<Fs>) {
-        return ops::pread(file, buf, pos);
-      } else {
-        return -ESPIPE;
-      }
-    }
-  };
-  static constexpr entry<has_pread<Fs>, pread_call> pread{};
-
-  struct pwrite_call {
-    static ssize_t call(auto& file, std::span<const std::byte> buf, loff_t pos) {
-      if constexpr (has_pwrite<Fs>) {
-        return ops::pwrite(file, buf, pos);
-      } else {
-        return -ESPIPE;
-      }
-    }
-  };
-  static constexpr entry<has_pwrite<Fs>, pwrite_call> pwrite{};
-
-  struct poll_call {
-    static short call(auto& file) {
-      if constexpr (has_poll<Fs>) {
-        return ops::poll(file);
-      } else {
-        return short{0};
-      }
-    }
-  };
-  static constexpr entry<has_poll<Fs>, poll_call> poll{};
-
-  struct poll_wait_call {
-    static int call(auto& file) {
-      if constexpr (has_poll_wait<Fs>) {
-        return ops::poll_wait(file);
-      } else {
-        return -1;
-      }
-    }
-  };
-  static constexpr entry<has_poll_wait<Fs>, poll_wait_call> poll_wait{};
-
-  struct setfl_call {
-    static int call(auto& file, int flags) {
-      if constexpr (has_setfl<Fs>) {
-        return ops::setfl(file, flags);
-      } else {
-        return 0;
-      }
-    }
-  };
-  static constexpr entry<has_setfl<Fs>, setfl_call> setfl{};
-
-  struct fasync_call {
-    static int call(auto& file, bool on) {
-      if constexpr (has_fasync<Fs>) {
-        return ops::fasync(file, on);
-      } else {
-        return 0;
-      }
-    }
-  };
-  static constexpr entry<has_fasync<Fs>, fasync_call> fasync{};
-
-  struct iterate_shared_call {
-    static ssize_t call(auto& file, std::span<std::byte> buf) {
-      if constexpr (has_iterate_shared<Fs>) {
-        return ops::iterate_shared(file, buf);
-      } else {
-        return -ENOTDIR;
-      }
-    }
-  };
-  static constexpr entry<has_iterate_shared<Fs>, iterate_shared_call> iterate_shared{};
-
-  struct fsync_call {
-    static int call(auto& file) {
-      if constexpr (has_fsync<Fs>) {
-        return ops::fsync(file);
-      } else {
-        return -EINVAL;
-      }
-    }
-  };
-  static constexpr entry<has_fsync<Fs>, fsync_call> fsync{};
-
-  struct getattr_call {
-    static int call(auto& file, struct ::stat& st) {
-      if constexpr (has_getattr<Fs>) {
-        return ops::getattr(file, st);
-      } else {
-        return -EINVAL;
-      }
-    }
-  };
-  static constexpr entry<has_getattr<Fs>, getattr_call> getattr{};
-
-  struct release_call {
-    static int call(auto& file) {
-      if constexpr (has_release<Fs>) {
-        return ops::release(file);
-      } else {
-        return 0;
-      }
-    }
-  };
-  static constexpr entry<has_release<Fs>, release_call> release{};
-
-  struct host_fd_call {
-    static int call(auto& file) {
-      if constexpr (has_host_fd<Fs>) {
-        return ops::host_fd(file);
-      } else {
-        return -1;
-      }
-    }
-  };
-  static constexpr entry<has_host_fd<Fs>, host_fd_call> host_fd{};
+  using ops = file_operations_of<Fs>;  ///< the policy
+  static constexpr std::string_view fs_name = kvfs::fs_name<Fs>;  ///< the owner: file_system_type.name
+  static constexpr std::string_view name = f_op_name<Fs>;  ///< the table's own name, e.g. socket_file_ops
+  static constexpr bool splice_write = has_splice_write<Fs>;  ///< can be sendfile's output
+  static constexpr bool splice_read = has_splice_read<Fs>;  ///< can be sendfile's input
+  static constexpr bool reads_leave_pos = has_reads_leave_pos<Fs>;  ///< a read does not move the position
+  // The operations: each calls the policy's member of that name, or
+  // compares equal to nullptr when the policy has none.
+  static constexpr detail::f_op_entry<has_llseek<Fs>, detail::llseek_call<Fs>> llseek{};  ///< ->llseek, or == nullptr
+  static constexpr detail::f_op_entry<has_read<Fs>, detail::read_call<Fs>> read{};  ///< ->read, or == nullptr
+  static constexpr detail::f_op_entry<has_write<Fs>, detail::write_call<Fs>> write{};  ///< ->write, or == nullptr
+  static constexpr detail::f_op_entry<has_read_iter<Fs>, detail::read_iter_call<Fs>> read_iter{};  ///< ->read_iter, or == nullptr
+  static constexpr detail::f_op_entry<has_write_iter<Fs>, detail::write_iter_call<Fs>> write_iter{};  ///< ->write_iter, or == nullptr
+  static constexpr detail::f_op_entry<has_pread<Fs>, detail::pread_call<Fs>> pread{};  ///< ->pread, or == nullptr
+  static constexpr detail::f_op_entry<has_pwrite<Fs>, detail::pwrite_call<Fs>> pwrite{};  ///< ->pwrite, or == nullptr
+  static constexpr detail::f_op_entry<has_poll<Fs>, detail::poll_call<Fs>> poll{};  ///< ->poll, or == nullptr
+  static constexpr detail::f_op_entry<has_poll_wait<Fs>, detail::poll_wait_call<Fs>> poll_wait{};  ///< ->poll_wait, or == nullptr
+  static constexpr detail::f_op_entry<has_setfl<Fs>, detail::setfl_call<Fs>> setfl{};  ///< ->setfl, or == nullptr
+  static constexpr detail::f_op_entry<has_fasync<Fs>, detail::fasync_call<Fs>> fasync{};  ///< ->fasync, or == nullptr
+  static constexpr detail::f_op_entry<has_iterate_shared<Fs>, detail::iterate_shared_call<Fs>> iterate_shared{};  ///< ->iterate_shared, or == nullptr
+  static constexpr detail::f_op_entry<has_fsync<Fs>, detail::fsync_call<Fs>> fsync{};  ///< ->fsync, or == nullptr
+  static constexpr detail::f_op_entry<has_getattr<Fs>, detail::getattr_call<Fs>> getattr{};  ///< ->getattr, or == nullptr
+  static constexpr detail::f_op_entry<has_release<Fs>, detail::release_call<Fs>> release{};  ///< ->release, or == nullptr
+  static constexpr detail::f_op_entry<has_host_fd<Fs>, detail::host_fd_call<Fs>> host_fd{};  ///< ->host_fd, or == nullptr
 };
 
 }  // namespace kvfs

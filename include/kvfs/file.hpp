@@ -47,10 +47,15 @@ void stream_open(File& file) noexcept {
 /// `file.private_data` and its position through `file.f_pos`.
 template <class Fs, class Trace = no_trace>
 struct file {
+  /// What the type keeps per open file.
   typename Fs::private_data private_data{};
+  /// The position.
   loff_t f_pos = 0;
+  /// The open(2) flags that stay.
   int f_flags = 0;
+  /// FMODE_* bits.
   fmode_t f_mode = 0;
+  /// The trace policy (no space when off).
   [[no_unique_address]] Trace trace{};
 };
 

@@ -15,11 +15,17 @@ namespace kvfs {
 /// the times it asks for with the current time, unless ATTR_ATIME_SET or
 /// ATTR_MTIME_SET says the caller gave one (utimensat).
 struct iattr {
+  /// ATTR_* bits: which members are set.
   unsigned ia_valid = 0;
+  /// ATTR_MODE
   mode_t ia_mode = 0;
+  /// ATTR_SIZE
   loff_t ia_size = 0;
+  /// ATTR_ATIME
   ::timespec ia_atime{};
+  /// ATTR_MTIME
   ::timespec ia_mtime{};
+  /// ATTR_CTIME
   ::timespec ia_ctime{};
 };
 // The kernel's ATTR_* bits (include/linux/fs.h).

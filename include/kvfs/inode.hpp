@@ -46,29 +46,44 @@ using inode_ptr = std::shared_ptr<vfs_inode>;
 /// does when the table lacks it.
 class vfs_inode {
  public:
+  /// An inode of this type and number.
   vfs_inode(mode_t mode, ino_t ino) : i_mode(mode), i_ino(ino) {}
   virtual ~vfs_inode() = default;
 
+  /// Its type and permission bits.
   mode_t i_mode;
+  /// Its number in its file system.
   ino_t i_ino;
-  dev_t i_rdev = 0;  // a device node's number
+  dev_t i_rdev = 0;  ///< a device node's number
 
+  /// ->lookup: the child of that name (ENOENT), ENOTDIR on a non-directory.
   virtual int lookup(std::string_view, inode_ptr&) { return -ENOTDIR; }
+  /// ->create: a new regular file of that name (open with O_CREAT).
   virtual int create(std::string_view, mode_t, inode_ptr&) { return -EACCES; }
+  /// ->mkdir: a new directory of that name.
   virtual int mkdir(std::string_view, mode_t) { return -EPERM; }
+  /// ->rmdir: removes the empty directory of that name.
   virtual int rmdir(std::string_view) { return -EPERM; }
+  /// ->unlink: removes the name of a non-directory.
   virtual int unlink(std::string_view) { return -EPERM; }
+  /// ->rename: moves a name into `new_dir` (RENAME_NOREPLACE, RENAME_EXCHANGE in the flags).
   virtual int rename(std::string_view, vfs_inode&, std::string_view, unsigned) { return -EPERM; }
+  /// ->link: a new name here for an existing inode.
   virtual int link(vfs_inode&, std::string_view) { return -EPERM; }
+  /// ->symlink: a new symbolic link of that name to a target.
   virtual int symlink(std::string_view, std::string_view) { return -EPERM; }
+  /// ->get_link: a symbolic link's target (EINVAL for anything else).
   virtual int get_link(std::string&) { return -EINVAL; }
+  /// ->setattr: what notify_change() asks (mode, size, times).
   virtual int setattr(const iattr&) { return -EPERM; }
+  /// ->getattr: the inode as stat(2) shows it.
   virtual int getattr(struct ::stat&) = 0;
   /// Whether `other` is the same inode of the same file system.
   virtual bool same(const vfs_inode& other) const = 0;
   /// The name of the kernel table behind it, and of its file system, for
   /// the trace.
   virtual std::string_view i_op_name() const = 0;
+  /// The file system's name, for the trace.
   virtual std::string_view fs_name() const = 0;
 };
 
@@ -131,6 +146,7 @@ class policy_inode final : public vfs_inode {
   using node_type = typename Fs::inode_type;
 
  public:
+  /// The inode for the type's own node.
   policy_inode(node_type node, mode_t mode, ino_t ino) : vfs_inode(mode, ino), node_(std::move(node)) {}
 
   /// The inode for `node`, its type and number from ->getattr.
@@ -143,6 +159,7 @@ class policy_inode final : public vfs_inode {
     return 0;
   }
 
+  /// The type's own node.
   node_type& node() noexcept { return node_; }
 
   int lookup(std::string_view name, inode_ptr& out) override {

@@ -36,9 +36,11 @@ namespace kvfs {
 
 /// What the registry knows of a type at run time.
 struct fs_info {
+  /// The type's name.
   std::string_view name;
+  /// file_system_type.fs_flags.
   unsigned fs_flags = 0;
-  std::size_t index = 0;  // position in registration order
+  std::size_t index = 0;  ///< position in registration order
 
   /// /proc/filesystems says "nodev" for a type that needs no block device.
   constexpr bool nodev() const noexcept { return (fs_flags & FS_REQUIRES_DEV) == 0; }
@@ -93,6 +95,7 @@ class registry {
     return table;
   }();
 
+  /// How many types are registered.
   static constexpr std::size_t size() noexcept { return sizeof...(Fs); }
 
   /// register_filesystem(): the registry with `F` appended.

@@ -89,6 +89,7 @@ class super_block {
   virtual int statfs(vfs_inode&, struct ::statfs&) { return -ENOSYS; }
 
  protected:
+  /// s_root: the root inode (d_make_root()).
   void set_root(inode_ptr root) noexcept { s_root_ = std::move(root); }
 
  private:

@@ -34,27 +34,33 @@ concept tracer = std::movable<T> && requires(T& t, std::string_view part, int fd
 
 /// The default policy: tracing compiled out.
 struct no_trace {
+  /// Tracing is compiled out.
   static constexpr bool enabled = false;
+  /// Nothing.
   constexpr void begin(std::string_view, int) const noexcept {}
   template <class... Parts>
+  /// Nothing.
   constexpr void step(const Parts&...) const noexcept {}
+  /// Nothing.
   constexpr void end(ssize_t) const noexcept {}
 };
 
 /// Prints each call's path on one line of an output stream.
 class ostream_trace {
  public:
+  /// Tracing is compiled in.
   static constexpr bool enabled = true;
 
   /// Traces nothing until given a stream: each member is then one branch.
   ostream_trace() noexcept = default;
+  /// Prints to `out`.
   explicit ostream_trace(std::ostream& out) noexcept : out_(&out) {}
 
   /// Whether it has a stream to print to.
   bool active() const noexcept { return out_ != nullptr; }
 
-  // Each member is one inline test when there is no stream; the printing
-  // is out of line, so a file that is not traced pays only that test.
+  /// Each member is one inline test when there is no stream; the printing
+  /// is out of line, so a file that is not traced pays only that test.
   void begin(std::string_view call, int fd) {
     if (out_ != nullptr) [[unlikely]]
       start_line(call, fd);
@@ -68,6 +74,7 @@ class ostream_trace {
   }
 
   template <class... Parts>
+  /// One step of the path: its parts joined.
   void step(const Parts&... parts) {
     if (out_ != nullptr) [[unlikely]]
       append({std::string_view(parts)...});

@@ -248,7 +248,9 @@ class async_op {
 template <class Handle, class Executor = asio::any_io_executor>
 class async_stream {
  public:
+  /// Asio's executor.
   using executor_type = Executor;
+  /// The descriptor it drives.
   using handle_type = Handle;
 
   /// Binds `handle` to `ex`; a file that can block becomes O_NONBLOCK (for
@@ -257,6 +259,7 @@ class async_stream {
     ec = detail::result_error(make_nonblocking());
   }
 
+  /// Drives `handle` on `ex` (the file is made non-blocking).
   async_stream(Handle handle, const Executor& ex) : handle_(std::move(handle)), ex_(ex) {
     const std::error_code ec = detail::result_error(make_nonblocking());
     if (ec) throw std::system_error(ec, "kvfs::async_stream: fcntl(F_SETFL, O_NONBLOCK)");
@@ -271,6 +274,7 @@ class async_stream {
         write_queue_(std::move(other.write_queue_)) {
     assert(other.in_flight_ == 0 && "kvfs::async_stream moved with an operation in flight");
   }
+  /// Takes over `other`'s descriptor.
   async_stream& operator=(async_stream&& other) noexcept {
     assert(in_flight_ == 0 && other.in_flight_ == 0 && "kvfs::async_stream moved with an operation in flight");
     handle_ = std::move(other.handle_);
@@ -292,10 +296,12 @@ class async_stream {
     }
   }
 
+  /// The executor completions run on.
   executor_type get_executor() const noexcept { return ex_; }
 
   /// The descriptor (now non-blocking if it can block).
   Handle& handle() noexcept { return handle_; }
+  /// The descriptor.
   const Handle& handle() const noexcept { return handle_; }
 
   /// Reads some bytes: completion signature void(std::error_code, std::size_t).

@@ -27,22 +27,27 @@ inline constexpr int O_NOTIFICATION_PIPE = O_EXCL;
 /// same calls as posixfs's files (always with the SIGPIPE guard), with poll
 /// and without llseek, pread, pwrite or fsync: a host stream's operations.
 struct pipeanon_fops : posix_stream_operations {
+  /// The kernel table's name.
   static constexpr std::string_view name = "pipeanon_fops";
 };
 
 /// The pipe file system: pseudo, with an internal mount only.
 struct pipefs {
+  /// "nodev pipefs" in /proc/filesystems.
   static constexpr auto name = name_c<"pipefs">;
-  static constexpr unsigned fs_flags = FS_PSEUDO;  // kern_mount()ed: pipe_mnt
-  static constexpr std::string_view initcall = "init_pipe_fs";  // fs/pipe.c
-  using private_data = posix_file;  // the host pipe end; may raise SIGPIPE
+  static constexpr unsigned fs_flags = FS_PSEUDO;  ///< kern_mount()ed: pipe_mnt
+  static constexpr std::string_view initcall = "init_pipe_fs";  ///< fs/pipe.c
+  using private_data = posix_file;  ///< the host pipe end; may raise SIGPIPE
+  /// pipeanon_fops
   using file_operations = pipeanon_fops;
 };
 
 /// The two ends pipe2(2) makes: data written to `write_end` is read from
 /// `read_end`, in order.
 struct pipe_pair {
+  /// Where the data comes out.
   descriptor<pipefs> read_end;
+  /// Where the data goes in.
   descriptor<pipefs> write_end;
 };
 

@@ -41,6 +41,7 @@ namespace kvfs {
 
 /// What a posixfs file's private_data holds: the host's open file.
 struct posix_file {
+  /// The host descriptor (-1: none).
   int fd = -1;
   /// A FIFO, an adopted pipe end or socket raises SIGPIPE on a write
   /// without readers.
@@ -50,6 +51,7 @@ struct posix_file {
   /// always ready.
   bool pollable = false;
 
+  /// The host descriptor.
   int native_handle() const noexcept { return fd; }
 };
 
@@ -58,39 +60,43 @@ struct posix_file {
 /// releases the descriptor even when close(2) is interrupted). A pipe's
 /// table is exactly these (pipeanon_fops).
 struct posix_stream_operations {
+  /// read(2) on the host descriptor.
   static ssize_t read(auto& file, std::span<std::byte> buf) noexcept {
     file.trace.step("read(2)");
     return detail::retry_eintr([&] { return ::read(file.private_data.fd, buf.data(), buf.size()); });
   }
 
+  /// write(2) on the host descriptor (never a SIGPIPE).
   static ssize_t write(auto& file, std::span<const std::byte> buf) noexcept {
     file.trace.step("write(2)");
     return guarded_write(file.private_data, [fd = file.private_data.fd, buf] { return ::write(fd, buf.data(), buf.size()); });
   }
 
+  /// readv(2) on the host descriptor.
   static ssize_t read_iter(auto& file, std::span<const ::iovec> iov) noexcept {
     file.trace.step("readv(2)");
     return detail::retry_eintr([&] { return ::readv(file.private_data.fd, iov.data(), static_cast<int>(iov.size())); });
   }
 
+  /// writev(2) on the host descriptor (never a SIGPIPE).
   static ssize_t write_iter(auto& file, std::span<const ::iovec> iov) noexcept {
     file.trace.step("writev(2)");
     return guarded_write(file.private_data,
                          [&] { return ::writev(file.private_data.fd, iov.data(), static_cast<int>(iov.size())); });
   }
 
-  // ->poll of what the host file is: pipe_poll, sock_poll or tty_poll asked
-  // of the host, or DEFAULT_POLLMASK for a file that never blocks (vfs_poll()).
+  /// ->poll of what the host file is: pipe_poll, sock_poll or tty_poll asked
+  /// of the host, or DEFAULT_POLLMASK for a file that never blocks (vfs_poll()).
   static short poll(auto& file) noexcept {
     if (!file.private_data.pollable) return detail::DEFAULT_POLLMASK;
     return detail::poll_now(file.private_data.fd, POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM | POLLRDHUP);
   }
 
-  // The wait queue of a FIFO, socket or terminal is the host descriptor; a
-  // regular file has none (-1: always ready).
+  /// The wait queue of a FIFO, socket or terminal is the host descriptor; a
+  /// regular file has none (-1: always ready).
   static int poll_wait(auto& file) noexcept { return file.private_data.pollable ? file.private_data.fd : -1; }
 
-  // fcntl(F_SETFL) on the host descriptor: the host file is what blocks.
+  /// fcntl(F_SETFL) on the host descriptor: the host file is what blocks.
   static int setfl(auto& file, int flags) noexcept {
     file.trace.step("fcntl(2) F_SETFL");
     const int host = ::fcntl(file.private_data.fd, F_GETFL);
@@ -99,26 +105,28 @@ struct posix_stream_operations {
     return ::fcntl(file.private_data.fd, F_SETFL, (host & ~mirrored) | (flags & mirrored)) < 0 ? -errno : 0;
   }
 
-  // fasync_helper() for what has a wait queue (pipe_fasync, sock_fasync,
-  // tty_fasync); a regular file has no ->fasync and keeps O_ASYNC out. The
-  // host descriptor is not told: kvfs sends no SIGIO.
+  /// fasync_helper() for what has a wait queue (pipe_fasync, sock_fasync,
+  /// tty_fasync); a regular file has no ->fasync and keeps O_ASYNC out. The
+  /// host descriptor is not told: kvfs sends no SIGIO.
   static int fasync(auto& file, bool on) noexcept {
     if (file.private_data.pollable) file.f_flags = on ? file.f_flags | FASYNC : file.f_flags & ~FASYNC;
     return 0;
   }
 
+  /// fstat(2) of the host descriptor.
   static int getattr(auto& file, struct ::stat& st) noexcept {
     return ::fstat(file.private_data.fd, &st) < 0 ? -errno : 0;
   }
 
-  // ATTR_FILE: the host file itself (ftruncate, fchmod, futimens).
+  /// ATTR_FILE: the host file itself (ftruncate, fchmod, futimens).
   static int setattr(auto& file, const iattr& attr) noexcept {
     return detail::host_setattr(file.private_data.fd, -1, attr);
   }
 
-  // The host descriptor is the data: copy may splice, sendfile or copy_file_range it.
+  /// The host descriptor is the data: copy may splice, sendfile or copy_file_range it.
   static int host_fd(auto& file) noexcept { return file.private_data.fd; }
 
+  /// close(2) of the host descriptor.
   static int release(auto& file) noexcept {
     file.trace.step("close(2)");
     const int fd = file.private_data.fd;
@@ -130,6 +138,7 @@ struct posix_stream_operations {
   // `write` captures by value, and the SIGPIPE guard is out of line, so the
   // common path keeps the call's arguments in registers (no closure stored).
   template <class Write>
+  /// A write that cannot raise SIGPIPE where the host file could.
   static ssize_t guarded_write(const posix_file& pf, Write write) noexcept {
     if (pf.may_raise_sigpipe) [[unlikely]] {
       return detail::without_sigpipe([write] { return detail::retry_eintr(write); });
@@ -141,34 +150,39 @@ struct posix_stream_operations {
 /// posixfs's file_operations: a host stream's, and what a file with a
 /// position has (llseek, pread, pwrite, fsync) and a directory (iterate_shared).
 struct posixfs_file_operations : posix_stream_operations {
+  /// The table's name.
   static constexpr std::string_view name = "posixfs_file_operations";
-  static constexpr bool splice_write = true;  // iter_file_splice_write
-  static constexpr bool splice_read = true;  // filemap_splice_read (a host FIFO or directory is refused by type)
+  static constexpr bool splice_write = true;  ///< iter_file_splice_write
+  static constexpr bool splice_read = true;  ///< filemap_splice_read (a host FIFO or directory is refused by type)
 
+  /// pread64(2) on the host descriptor.
   static ssize_t pread(auto& file, std::span<std::byte> buf, loff_t pos) noexcept {
     file.trace.step("pread64(2)");
     return detail::retry_eintr([&] { return ::pread(file.private_data.fd, buf.data(), buf.size(), pos); });
   }
 
+  /// pwrite64(2) on the host descriptor.
   static ssize_t pwrite(auto& file, std::span<const std::byte> buf, loff_t pos) noexcept {
     file.trace.step("pwrite64(2)");
     return guarded_write(file.private_data,
                          [&] { return ::pwrite(file.private_data.fd, buf.data(), buf.size(), pos); });
   }
 
+  /// lseek(2) of the host descriptor: the host keeps the position.
   static loff_t llseek(auto& file, loff_t offset, int whence) noexcept {
     file.trace.step("lseek(2)");
     const off_t result = ::lseek(file.private_data.fd, offset, whence);
     return result < 0 ? -errno : result;
   }
 
-  // The host's getdents64(2) on the host directory.
+  /// The host's getdents64(2) on the host directory.
   static ssize_t iterate_shared(auto& file, std::span<std::byte> buf) noexcept {
     file.trace.step("getdents64(2)");
     return detail::retry_eintr(
         [&] { return static_cast<ssize_t>(::syscall(SYS_getdents64, file.private_data.fd, buf.data(), buf.size())); });
   }
 
+  /// fsync(2) of the host descriptor.
   static int fsync(auto& file) noexcept {
     file.trace.step("fsync(2)");
     return detail::retry_eintr([&] { return ::fsync(file.private_data.fd); });
@@ -177,11 +191,17 @@ struct posixfs_file_operations : posix_stream_operations {
 
 /// The file-system type: regular files of the host.
 struct posixfs {
+  /// "posixfs" in /proc/filesystems.
   static constexpr auto name = name_c<"posixfs">;
+  /// A disk file system: no "nodev".
   static constexpr unsigned fs_flags = FS_REQUIRES_DEV;
+  /// An open file is a host descriptor.
   using private_data = posix_file;
+  /// posixfs_file_operations
   using file_operations = posixfs_file_operations;
+  /// An inode is a host O_PATH descriptor.
   using inode_type = posix_node;
+  /// posixfs_inode_operations
   using inode_operations = posixfs_inode_operations;
 
   class super_block;
@@ -266,6 +286,7 @@ descriptor<posixfs, Trace> adopt(int fd, int flags, Trace trace = {}) {
 /// A host directory mounted: paths inside it are the host's, under `root`.
 class posixfs::super_block final : public kvfs::super_block {
  public:
+  /// The host directory `root` as a file system.
   explicit super_block(std::string root) : root_(std::move(root)) {
     posix_node node;
     inode_ptr inode;

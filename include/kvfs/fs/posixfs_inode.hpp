@@ -73,8 +73,10 @@ inline int host_setattr(int fd, int path_fd, const iattr& attr) noexcept {
 
 /// What a posixfs name leads to: the host inode, by an O_PATH descriptor.
 struct posix_node {
+  /// The host O_PATH descriptor, shared by every dentry of the inode.
   std::shared_ptr<const detail::host_inode> inode;
 
+  /// The host O_PATH descriptor (-1: none).
   int fd() const noexcept { return inode ? inode->fd : -1; }
 
   /// The host directory `path` (a mount's root).
@@ -96,43 +98,52 @@ struct posix_node {
 /// posixfs's inode_operations (ext4_dir_inode_operations, answered by the
 /// host), each relative to the descriptor of the directory that holds the name.
 struct posixfs_inode_operations {
+  /// The table's name.
   static constexpr std::string_view name = "posixfs_inode_operations";
 
+  /// ->lookup: openat(O_PATH|O_NOFOLLOW) of the name in the host directory.
   static int lookup(posix_node& dir, std::string_view name, posix_node& out) {
     const int fd = ::openat(dir.fd(), std::string(name).c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) return -errno;
     out.inode = std::make_shared<const detail::host_inode>(fd);
     return 0;
   }
+  /// ->create: openat(O_CREAT|O_EXCL) in the host directory.
   static int create(posix_node& dir, std::string_view name, mode_t mode, posix_node& out) {
     const int fd = ::openat(dir.fd(), std::string(name).c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, mode);
     if (fd < 0) return -errno;
     ::close(fd);
     return lookup(dir, name, out);
   }
+  /// ->mkdir: mkdirat(2) in the host directory.
   static int mkdir(posix_node& dir, std::string_view name, mode_t mode) {
     return result(::mkdirat(dir.fd(), std::string(name).c_str(), mode));
   }
+  /// ->rmdir: unlinkat(AT_REMOVEDIR) in the host directory.
   static int rmdir(posix_node& dir, std::string_view name) {
     return result(::unlinkat(dir.fd(), std::string(name).c_str(), AT_REMOVEDIR));
   }
+  /// ->unlink: unlinkat(2) in the host directory.
   static int unlink(posix_node& dir, std::string_view name) {
     return result(::unlinkat(dir.fd(), std::string(name).c_str(), 0));
   }
+  /// ->rename: renameat2(2) between the host directories.
   static int rename(posix_node& old_dir, std::string_view old_name, posix_node& new_dir, std::string_view new_name,
                     unsigned flags) {
     return result(static_cast<int>(::syscall(SYS_renameat2, old_dir.fd(), std::string(old_name).c_str(), new_dir.fd(),
                                              std::string(new_name).c_str(), flags)));
   }
-  // linkat() of the inode itself, named by its magic link (AT_EMPTY_PATH
-  // would need CAP_DAC_READ_SEARCH).
+  /// linkat() of the inode itself, named by its magic link (AT_EMPTY_PATH
+  /// would need CAP_DAC_READ_SEARCH).
   static int link(posix_node& old, posix_node& dir, std::string_view name) {
     return result(::linkat(AT_FDCWD, detail::proc_fd_path(old.fd()).c_str(), dir.fd(), std::string(name).c_str(),
                            AT_SYMLINK_FOLLOW));
   }
+  /// ->symlink: symlinkat(2) in the host directory.
   static int symlink(posix_node& dir, std::string_view name, std::string_view target) {
     return result(::symlinkat(std::string(target).c_str(), dir.fd(), std::string(name).c_str()));
   }
+  /// ->get_link: readlinkat(fd, "").
   static int get_link(posix_node& node, std::string& out) {
     std::vector<char> buf(PATH_MAX);
     const ssize_t n = ::readlinkat(node.fd(), "", buf.data(), buf.size());
@@ -140,7 +151,9 @@ struct posixfs_inode_operations {
     out.assign(buf.data(), static_cast<std::size_t>(n));
     return 0;
   }
+  /// ->setattr: the host call for each attribute.
   static int setattr(posix_node& node, const iattr& attr) { return detail::host_setattr(-1, node.fd(), attr); }
+  /// ->getattr: fstat(2) of the O_PATH descriptor.
   static int getattr(posix_node& node, struct ::stat& st) { return result(::fstat(node.fd(), &st)); }
 
  private:

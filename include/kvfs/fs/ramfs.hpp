@@ -50,10 +50,15 @@ namespace kvfs {
 
 /// The in-memory file-system type.
 struct ramfs {
+  /// "nodev ramfs" in /proc/filesystems.
   static constexpr auto name = name_c<"ramfs">;
+  /// An open file holds its inode.
   using private_data = ram_file;
+  /// ramfs_file_operations
   using file_operations = ramfs_file_operations;
+  /// An inode in memory.
   using inode_type = ram_node;
+  /// ramfs_dir_inode_operations
   using inode_operations = ramfs_inode_operations;
 
   class super_block;
@@ -90,6 +95,7 @@ class ramfs::super_block final : public kvfs::super_block {
     return d;
   }
 
+  /// Opens a whole path inside this ramfs; throws std::system_error.
   descriptor<ramfs> open(std::string_view path, int flags, mode_t mode = 0666) {
     std::error_code ec;
     auto d = open(path, flags, mode, ec);
@@ -212,10 +218,10 @@ class ramfs::super_block final : public kvfs::super_block {
     return do_open(*out, flags, created);
   }
 
-  // do_open() of fs/namei.c on what the walk found: O_CREAT on a directory
-  // is EISDIR; O_DIRECTORY needs one (ENOTDIR); may_open() refuses a
-  // directory any write access, which O_TRUNC and O_ACCMODE 3 ask for too;
-  // O_TRUNC truncates an existing regular file whatever the access mode.
+  /// do_open() of fs/namei.c on what the walk found: O_CREAT on a directory
+  /// is EISDIR; O_DIRECTORY needs one (ENOTDIR); may_open() refuses a
+  /// directory any write access, which O_TRUNC and O_ACCMODE 3 ask for too;
+  /// O_TRUNC truncates an existing regular file whatever the access mode.
   static int do_open(ram_inode& inode, int flags, bool created) {
     if ((flags & O_PATH) != 0) return (flags & O_DIRECTORY) != 0 && !inode.is_dir() ? ENOTDIR : 0;
     if ((flags & O_CREAT) != 0 && inode.is_dir()) return EISDIR;

@@ -29,30 +29,34 @@ namespace kvfs {
 
 /// What a ramfs file's private_data holds: its inode.
 struct ram_file {
+  /// The open file's inode.
   std::shared_ptr<ram_inode> inode;
-  std::mutex* tree_lock = nullptr;  // the super_block's, for a directory's entries
-  std::string d_cursor;             // a directory read's place: the last name returned
+  std::mutex* tree_lock = nullptr;  ///< the super_block's, for a directory's entries
+  std::string d_cursor;             ///< a directory read's place: the last name returned
 };
 
 /// ramfs_file_operations: the generic page-cache operations, on memory.
 /// Each call holds the inode's lock, so files shared between threads (and
 /// the f_pos of a duplicated descriptor) stay consistent.
 struct ramfs_file_operations {
+  /// The kernel table's name.
   static constexpr std::string_view name = "ramfs_file_operations";
-  static constexpr bool splice_write = true;  // iter_file_splice_write
-  static constexpr bool splice_read = true;  // filemap_splice_read
+  static constexpr bool splice_write = true;  ///< iter_file_splice_write
+  static constexpr bool splice_read = true;  ///< filemap_splice_read
 
+  /// read(2) at the position (generic_file_read_iter).
   static ssize_t read(auto& file, std::span<std::byte> buf) {
     const ::iovec segment{buf.data(), buf.size()};
     return read_iter(file, {&segment, 1});
   }
+  /// write(2) at the position, or at the end with O_APPEND.
   static ssize_t write(auto& file, std::span<const std::byte> buf) {
     const ::iovec segment{const_cast<std::byte*>(buf.data()), buf.size()};
     return write_iter(file, {&segment, 1});
   }
 
-  // rw_verify_area() of f_pos (here, under the inode lock), then
-  // generic_file_read_iter() at f_pos; a directory is EISDIR (generic_read_dir).
+  /// rw_verify_area() of f_pos (here, under the inode lock), then
+  /// generic_file_read_iter() at f_pos; a directory is EISDIR (generic_read_dir).
   static ssize_t read_iter(auto& file, std::span<const ::iovec> iov) {
     ram_inode& inode = *file.private_data.inode;
     std::lock_guard guard(inode.i_rwsem);
@@ -64,8 +68,8 @@ struct ramfs_file_operations {
     return done;
   }
 
-  // rw_verify_area() of f_pos (O_APPEND or not, as vfs_write() checks it),
-  // then generic_file_write_iter() at f_pos, or at the end with O_APPEND.
+  /// rw_verify_area() of f_pos (O_APPEND or not, as vfs_write() checks it),
+  /// then generic_file_write_iter() at f_pos, or at the end with O_APPEND.
   static ssize_t write_iter(auto& file, std::span<const ::iovec> iov) {
     ram_inode& inode = *file.private_data.inode;
     std::lock_guard guard(inode.i_rwsem);
@@ -76,6 +80,7 @@ struct ramfs_file_operations {
     return done;
   }
 
+  /// pread64(2): the bytes at `pos`.
   static ssize_t pread(auto& file, std::span<std::byte> buf, loff_t pos) {
     ram_inode& inode = *file.private_data.inode;
     std::lock_guard guard(inode.i_rwsem);
@@ -86,7 +91,7 @@ struct ramfs_file_operations {
     return done;
   }
 
-  // Linux appends with O_APPEND whatever the offset (pwrite(2), BUGS).
+  /// Linux appends with O_APPEND whatever the offset (pwrite(2), BUGS).
   static ssize_t pwrite(auto& file, std::span<const std::byte> buf, loff_t pos) {
     ram_inode& inode = *file.private_data.inode;
     std::lock_guard guard(inode.i_rwsem);
@@ -95,10 +100,10 @@ struct ramfs_file_operations {
     return copy_in(inode, {&segment, 1}, pos);
   }
 
-  // shmem_file_llseek() for a file (SEEK_DATA and SEEK_HOLE by the pages
-  // that are there, as tmpfs answers); dcache_dir_lseek() for a
-  // directory (SEEK_SET and SEEK_CUR only). An end past LLONG_MAX or below
-  // 0 is EINVAL (vfs_setpos()).
+  /// shmem_file_llseek() for a file (SEEK_DATA and SEEK_HOLE by the pages
+  /// that are there, as tmpfs answers); dcache_dir_lseek() for a
+  /// directory (SEEK_SET and SEEK_CUR only). An end past LLONG_MAX or below
+  /// 0 is EINVAL (vfs_setpos()).
   static loff_t llseek(auto& file, loff_t offset, int whence) {
     ram_inode& inode = *file.private_data.inode;
     if (inode.is_dir()) return dir_llseek(file, offset, whence);
@@ -129,7 +134,7 @@ struct ramfs_file_operations {
     return file.f_pos = target;
   }
 
-  // dcache_readdir(): ".", "..", then the names in order from the cursor.
+  /// dcache_readdir(): ".", "..", then the names in order from the cursor.
   static ssize_t iterate_shared(auto& file, std::span<std::byte> buf) {
     ram_file& dir = file.private_data;
     if (!dir.inode->is_dir()) return -ENOTDIR;
@@ -142,14 +147,16 @@ struct ramfs_file_operations {
     return done;
   }
 
+  /// noop_fsync(): memory is always in sync.
   static int fsync(auto&) noexcept { return 0; }  // memory is always in sync
 
+  /// The inode as fstat(2) shows it.
   static int getattr(auto& file, struct ::stat& st) {
     file.private_data.inode->fillattr(st);
     return 0;
   }
 
-  // simple_setattr() of the open file's inode (ftruncate, fchmod, futimens).
+  /// simple_setattr() of the open file's inode (ftruncate, fchmod, futimens).
   static int setattr(auto& file, const iattr& attr) {
     file.private_data.inode->setattr(attr);
     return 0;

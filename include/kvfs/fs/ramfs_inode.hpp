@@ -42,23 +42,30 @@ struct ram_inode {
     i_atime = i_mtime = i_ctime = current_time();
   }
 
-  std::atomic<mode_t> i_mode;  // the type never changes; chmod changes the rest
+  std::atomic<mode_t> i_mode;  ///< the type never changes; chmod changes the rest
+  /// The inode number (get_next_ino()).
   const ino_t i_ino;
+  /// The owner: the creator's effective user.
   const uid_t i_uid = ::geteuid();
+  /// The group: the creator's, or a set-group-ID parent's.
   const gid_t i_gid;
-  std::atomic<unsigned> i_nlink;  // names (and, for a directory, "." and its children's "..")
-  std::atomic<ino_t> i_parent_ino;  // a directory's "..": what getdents shows for it
-  // The inode lock (the kernel has i_rwsem): a spinlock, because each hold
-  // is a memcpy; a waiter yields its core after a short spin.
+  std::atomic<unsigned> i_nlink;  ///< names (and, for a directory, "." and its children's "..")
+  std::atomic<ino_t> i_parent_ino;  ///< a directory's "..": what getdents shows for it
+  /// The inode lock (the kernel has i_rwsem): a spinlock, because each hold
+  /// is a memcpy; a waiter yields its core after a short spin.
   mutable detail::spinlock i_rwsem;
-  detail::page_cache pages;  // the file's bytes: i_mapping
-  std::map<std::string, std::shared_ptr<ram_inode>, std::less<>> children;  // under the tree lock
-  std::string i_link;  // a symlink's target
-  ::timespec i_atime{}, i_mtime{}, i_ctime{};  // under i_rwsem
-  mutable bool i_ctime_queried = false;         // under i_rwsem: a stat saw i_ctime (I_CTIME_QUERIED)
+  detail::page_cache pages;  ///< the file's bytes: i_mapping
+  std::map<std::string, std::shared_ptr<ram_inode>, std::less<>> children;  ///< under the tree lock
+  std::string i_link;  ///< a symlink's target
+  ::timespec i_atime{};  ///< last read (relatime), under i_rwsem
+  ::timespec i_mtime{};  ///< last change of the contents, under i_rwsem
+  ::timespec i_ctime{};  ///< last change of the inode, under i_rwsem
+  mutable bool i_ctime_queried = false;         ///< under i_rwsem: a stat saw i_ctime (I_CTIME_QUERIED)
 
+  /// Whether it is a directory.
   bool is_dir() const noexcept { return S_ISDIR(i_mode.load(std::memory_order_relaxed)); }
 
+  /// inode_init_owner(): a directory made in a set-group-ID directory is set-group-ID too.
   static mode_t inherit_sgid(mode_t mode, const ram_inode* dir) noexcept {
     return dir != nullptr && S_ISDIR(mode) && (dir->i_mode & S_ISGID) != 0 ? mode | S_ISGID : mode;
   }
@@ -78,6 +85,7 @@ struct ram_inode {
   /// A change of the contents (mtime and ctime) or of the inode only
   /// (ctime). The caller holds i_rwsem.
   void modified() noexcept { i_mtime = i_ctime = change_time(); }
+  /// inode_set_ctime_current(): the inode changed (under i_rwsem).
   void changed() noexcept { i_ctime = change_time(); }
 
   /// The same, taking i_rwsem: a directory whose names changed, under the
@@ -86,6 +94,7 @@ struct ram_inode {
     std::lock_guard guard(i_rwsem);
     modified();
   }
+  /// The contents and the inode changed: mtime and ctime now (under i_rwsem).
   void inode_changed() noexcept {
     std::lock_guard guard(i_rwsem);
     changed();
@@ -158,18 +167,22 @@ inline ssize_t ramfs_readdir(const ram_inode& dir, loff_t& pos, std::string& cur
 /// super_block, which every change of a directory holds (the kernel's
 /// i_rwsem of the directories and s_vfs_rename_mutex, in one).
 struct ram_node {
+  /// The inode.
   std::shared_ptr<ram_inode> inode;
+  /// The super block's lock over names (rename_lock).
   std::mutex* tree_lock = nullptr;
 
+  /// The same inode.
   bool operator==(const ram_node& other) const noexcept { return inode == other.inode; }
 };
 
 /// ramfs_dir_inode_operations (and ramfs_symlink_inode_operations'
 /// get_link): names in memory.
 struct ramfs_inode_operations {
+  /// The kernel table's name.
   static constexpr std::string_view name = "ramfs_dir_inode_operations";
 
-  // simple_lookup()
+  /// simple_lookup()
   static int lookup(ram_node& dir, std::string_view name, ram_node& out) {
     std::lock_guard guard(*dir.tree_lock);
     if (!dir.inode->is_dir()) return -ENOTDIR;
@@ -180,7 +193,7 @@ struct ramfs_inode_operations {
     return 0;
   }
 
-  // ramfs_create() → ramfs_mknod()
+  /// ramfs_create() → ramfs_mknod()
   static int create(ram_node& dir, std::string_view name, mode_t mode, ram_node& out) {
     std::lock_guard guard(*dir.tree_lock);
     if (dir.inode->is_dead_dir()) return -ENOENT;  // may_create()
@@ -191,7 +204,7 @@ struct ramfs_inode_operations {
     return 0;
   }
 
-  // ramfs_mkdir(): the parent gains the child's "..".
+  /// ramfs_mkdir(): the parent gains the child's "..".
   static int mkdir(ram_node& dir, std::string_view name, mode_t mode) {
     std::lock_guard guard(*dir.tree_lock);
     if (dir.inode->is_dead_dir()) return -ENOENT;  // may_create()
@@ -203,7 +216,7 @@ struct ramfs_inode_operations {
     return 0;
   }
 
-  // ramfs_symlink()
+  /// ramfs_symlink()
   static int symlink(ram_node& dir, std::string_view name, std::string_view target) {
     std::lock_guard guard(*dir.tree_lock);
     if (dir.inode->is_dead_dir()) return -ENOENT;  // may_create()
@@ -214,7 +227,7 @@ struct ramfs_inode_operations {
     return 0;
   }
 
-  // simple_link(): one more name for the inode.
+  /// simple_link(): one more name for the inode.
   static int link(ram_node& old, ram_node& dir, std::string_view name) {
     std::lock_guard guard(*dir.tree_lock);
     if (dir.inode->is_dead_dir()) return -ENOENT;  // may_create()
@@ -225,7 +238,7 @@ struct ramfs_inode_operations {
     return 0;
   }
 
-  // simple_unlink(): the name goes; an open file keeps the inode.
+  /// simple_unlink(): the name goes; an open file keeps the inode.
   static int unlink(ram_node& dir, std::string_view name) {
     std::lock_guard guard(*dir.tree_lock);
     const auto it = dir.inode->children.find(name);
@@ -238,7 +251,7 @@ struct ramfs_inode_operations {
     return 0;
   }
 
-  // simple_rmdir(): an empty directory only.
+  /// simple_rmdir(): an empty directory only.
   static int rmdir(ram_node& dir, std::string_view name) {
     std::lock_guard guard(*dir.tree_lock);
     const auto it = dir.inode->children.find(name);
@@ -253,8 +266,8 @@ struct ramfs_inode_operations {
     return 0;
   }
 
-  // simple_rename() and simple_rename_exchange(): the target is replaced
-  // in one step (it never disappears), under the tree lock.
+  /// simple_rename() and simple_rename_exchange(): the target is replaced
+  /// in one step (it never disappears), under the tree lock.
   static int rename(ram_node& old_dir, std::string_view old_name, ram_node& new_dir, std::string_view new_name,
                     unsigned flags) {
     std::lock_guard guard(*old_dir.tree_lock);
@@ -306,19 +319,20 @@ struct ramfs_inode_operations {
     return 0;
   }
 
-  // page_get_link()
+  /// page_get_link()
   static int get_link(ram_node& node, std::string& out) {
     if (!S_ISLNK(node.inode->i_mode)) return -EINVAL;
     out = node.inode->i_link;
     return 0;
   }
 
-  // simple_setattr()
+  /// simple_setattr()
   static int setattr(ram_node& node, const iattr& attr) {
     node.inode->setattr(attr);
     return 0;
   }
 
+  /// ->getattr: simple_getattr() of the inode.
   static int getattr(ram_node& node, struct ::stat& st) {
     node.inode->fillattr(st);
     return 0;

@@ -34,16 +34,17 @@ namespace kvfs::fuse {
 
 /// How a file system is served.
 struct options {
-  bool read_only = false;           // mounted ro: the host kernel answers EROFS
-  std::ostream* trace = nullptr;    // one line per request, in the kernel's names
-  double timeout = 1.0;             // seconds the host may keep names and attributes
-  std::string fsname = "kvfs";      // what /proc/mounts shows as the source
+  bool read_only = false;           ///< mounted ro: the host kernel answers EROFS
+  std::ostream* trace = nullptr;    ///< one line per request, in the kernel's names
+  double timeout = 1.0;             ///< seconds the host may keep names and attributes
+  std::string fsname = "kvfs";      ///< what /proc/mounts shows as the source
 };
 
 /// The request handlers for one mounted kvfs file system (its super_block,
 /// which must have inode_operations: a root inode).
 class bridge {
  public:
+  /// Serves the file system of `sb`.
   bridge(std::shared_ptr<super_block> sb, const options& opts)
       : sb_(std::move(sb)), nodes_(sb_->root_inode()), opts_(opts), sink_(opts.trace) {}
   bridge(const bridge&) = delete;
@@ -61,7 +62,7 @@ class bridge {
   /// How many node ids the host kernel holds now (the root included).
   std::size_t nodes_held() const { return nodes_.size(); }
 
-  // The handlers, one per request (fuse_lowlevel_ops' members).
+  /// The handlers, one per request (fuse_lowlevel_ops' members).
   void lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
     detail::request_trace tr(sink_, "FUSE_LOOKUP", parent);
     inode_ptr dir = nodes_.get(parent), child;
@@ -71,16 +72,19 @@ class bridge {
     reply_entry(req, tr, std::move(child));
   }
 
+  /// FUSE_FORGET: the host dropped `nlookup` lookups of the node.
   void forget(fuse_req_t req, fuse_ino_t ino, std::uint64_t nlookup) {
     nodes_.forget(ino, nlookup);
     fuse_reply_none(req);
   }
 
+  /// FUSE_BATCH_FORGET.
   void forget_multi(fuse_req_t req, std::size_t count, fuse_forget_data* forgets) {
     for (std::size_t i = 0; i < count; ++i) nodes_.forget(forgets[i].ino, forgets[i].nlookup);
     fuse_reply_none(req);
   }
 
+  /// FUSE_GETATTR → ->getattr (of the open file when there is one).
   void getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     detail::request_trace tr(sink_, "FUSE_GETATTR", ino);
     struct ::stat st {};
@@ -89,7 +93,7 @@ class bridge {
     fuse_reply_attr(req, &st, opts_.timeout);
   }
 
-  // notify_change(): through the open file where there is one (ATTR_FILE).
+  /// notify_change(): through the open file where there is one (ATTR_FILE).
   void setattr(fuse_req_t req, fuse_ino_t ino, struct ::stat* attr, int to_set, fuse_file_info* fi) {
     detail::request_trace tr(sink_, "FUSE_SETATTR", ino);
     inode_ptr inode = nodes_.get(ino);
@@ -112,6 +116,7 @@ class bridge {
     getattr(req, ino, fi);  // the reply is the new attributes (its own trace line)
   }
 
+  /// FUSE_READLINK → ->get_link.
   void readlink(fuse_req_t req, fuse_ino_t ino) {
     detail::request_trace tr(sink_, "FUSE_READLINK", ino);
     inode_ptr inode = nodes_.get(ino);
@@ -123,7 +128,7 @@ class bridge {
     fuse_reply_readlink(req, target.c_str());
   }
 
-  // vfs_mknod(): a regular file is ->create's; kvfs has no other ->mknod.
+  /// vfs_mknod(): a regular file is ->create's; kvfs has no other ->mknod.
   void mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t) {
     detail::request_trace tr(sink_, "FUSE_MKNOD", parent);
     inode_ptr dir = nodes_.get(parent), child;
@@ -134,6 +139,7 @@ class bridge {
     reply_entry(req, tr, std::move(child));
   }
 
+  /// FUSE_MKDIR → ->mkdir, then ->lookup.
   void mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
     detail::request_trace tr(sink_, "FUSE_MKDIR", parent);
     inode_ptr dir = nodes_.get(parent), child;
@@ -144,6 +150,7 @@ class bridge {
     reply_entry(req, tr, std::move(child));
   }
 
+  /// FUSE_UNLINK → ->unlink.
   void unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
     detail::request_trace tr(sink_, "FUSE_UNLINK", parent);
     inode_ptr dir = nodes_.get(parent);
@@ -152,6 +159,7 @@ class bridge {
     fail(req, tr, dir->unlink(name));
   }
 
+  /// FUSE_RMDIR → ->rmdir.
   void rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
     detail::request_trace tr(sink_, "FUSE_RMDIR", parent);
     inode_ptr dir = nodes_.get(parent);
@@ -160,6 +168,7 @@ class bridge {
     fail(req, tr, dir->rmdir(name));
   }
 
+  /// FUSE_SYMLINK → ->symlink, then ->lookup.
   void symlink(fuse_req_t req, const char* target, fuse_ino_t parent, const char* name) {
     detail::request_trace tr(sink_, "FUSE_SYMLINK", parent);
     inode_ptr dir = nodes_.get(parent), child;
@@ -170,6 +179,7 @@ class bridge {
     reply_entry(req, tr, std::move(child));
   }
 
+  /// FUSE_RENAME2 → ->rename with its flags.
   void rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent, const char* newname,
               unsigned flags) {
     detail::request_trace tr(sink_, "FUSE_RENAME2", parent);
@@ -179,6 +189,7 @@ class bridge {
     fail(req, tr, from->rename(name, *to, newname, flags));
   }
 
+  /// FUSE_LINK → ->link, then ->lookup.
   void link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* newname) {
     detail::request_trace tr(sink_, "FUSE_LINK", ino);
     inode_ptr inode = nodes_.get(ino), dir = nodes_.get(newparent), child;
@@ -189,12 +200,15 @@ class bridge {
     reply_entry(req, tr, std::move(child));
   }
 
+  /// FUSE_OPEN → open_inode: a kvfs file behind the handle.
   void open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) { open_file(req, ino, fi, "FUSE_OPEN", fi->flags); }
 
+  /// FUSE_OPENDIR → open_inode with O_DIRECTORY.
   void opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     open_file(req, ino, fi, "FUSE_OPENDIR", O_RDONLY | O_DIRECTORY);
   }
 
+  /// FUSE_CREATE → ->create, then open_inode.
   void create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi) {
     detail::request_trace tr(sink_, "FUSE_CREATE", parent);
     inode_ptr dir = nodes_.get(parent), child;
@@ -211,6 +225,7 @@ class bridge {
     if (fuse_reply_create(req, &entry, fi) != 0) release_handle(fi);
   }
 
+  /// FUSE_READ → vfs_pread/vfs_read, or a splice from a host file.
   void read(fuse_req_t req, fuse_ino_t ino, std::size_t size, off_t off, fuse_file_info* fi) {
     detail::request_trace tr(sink_, "FUSE_READ", ino);
     any_file& file = *handle(fi);
@@ -239,6 +254,7 @@ class bridge {
     fuse_reply_buf(req, reinterpret_cast<const char*>(buf.data()), static_cast<std::size_t>(n));
   }
 
+  /// FUSE_WRITE → vfs_pwrite/vfs_write.
   void write(fuse_req_t req, fuse_ino_t ino, const char* data, std::size_t size, off_t off, fuse_file_info* fi) {
     detail::request_trace tr(sink_, "FUSE_WRITE", ino);
     any_file& file = *handle(fi);
@@ -251,10 +267,10 @@ class bridge {
     fuse_reply_write(req, static_cast<std::size_t>(n));
   }
 
-  // One descriptor of the file closed (filp_close()); the file lives on.
+  /// One descriptor of the file closed (filp_close()); the file lives on.
   void flush(fuse_req_t req, fuse_ino_t, fuse_file_info*) { fuse_reply_err(req, 0); }
 
-  // The last reference: __fput() → ->release.
+  /// The last reference: __fput() → ->release.
   void release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     detail::request_trace tr(sink_, "FUSE_RELEASE", ino);
     tr.step("__fput -> ->release");
@@ -262,6 +278,7 @@ class bridge {
     fuse_reply_err(req, 0);
   }
 
+  /// FUSE_FSYNC → vfs_fsync.
   void fsync(fuse_req_t req, fuse_ino_t ino, int, fuse_file_info* fi) {
     detail::request_trace tr(sink_, "FUSE_FSYNC", ino);
     any_file& file = *handle(fi);
@@ -269,10 +286,13 @@ class bridge {
     fail(req, tr, kvfs::detail::vfs_fsync(file, *file.f_op));
   }
 
+  /// FUSE_READDIR → iterate_dir from the kernel's d_off.
   void readdir(fuse_req_t req, fuse_ino_t ino, std::size_t size, off_t off, fuse_file_info* fi);
 
+  /// FUSE_FSYNCDIR: nothing to write back.
   void fsyncdir(fuse_req_t req, fuse_ino_t, int, fuse_file_info*) { fuse_reply_err(req, 0); }
 
+  /// FUSE_STATFS → super_operations::statfs.
   void statfs(fuse_req_t req, fuse_ino_t ino) {
     detail::request_trace tr(sink_, "FUSE_STATFS", ino);
     inode_ptr inode = nodes_.get(ino);

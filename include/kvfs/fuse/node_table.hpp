@@ -25,6 +25,7 @@ inline constexpr std::uint64_t root_id = 1;
 /// the host's dcache too.
 class node_table {
  public:
+  /// A table whose node 1 (FUSE_ROOT_ID) is `root`.
   explicit node_table(inode_ptr root) {
     struct ::stat st {};
     root->getattr(st);

@@ -102,6 +102,7 @@ inline int serve(std::shared_ptr<super_block> sb, const std::string& mountpoint,
 /// it then answer ENOTCONN) and waits for them.
 class mounted {
  public:
+  /// Mounts `sb` at `mountpoint` and serves it on a thread.
   mounted(std::shared_ptr<super_block> sb, std::string mountpoint, const options& opts = {})
       : mountpoint_(std::move(mountpoint)) {
     if (!sb || !sb->root_inode()) throw std::system_error(EOPNOTSUPP, std::generic_category(), "kvfs::fuse::mounted");
@@ -130,6 +131,7 @@ class mounted {
     session_.reset();
   }
 
+  /// Where it is mounted.
   const std::string& mountpoint() const noexcept { return mountpoint_; }
   /// The request handlers (how many node ids the host holds, for tests).
   const bridge& handlers() const noexcept { return *bridge_; }

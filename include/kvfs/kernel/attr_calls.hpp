@@ -67,6 +67,7 @@ class attr_calls {
     if (S_ISLNK(old)) return -EOPNOTSUPP;  // notify_change()
     return at.inode().setattr(with_times({ATTR_MODE | ATTR_CTIME, chmod_mode(old, mode), 0}));
   }
+  /// chmod(2).
   long chmod(std::string_view path, mode_t mode) { return fchmodat(AT_FDCWD, path, mode, 0); }
 
   /// fchmod(2): vfs_fchmod() on the open file (not an O_PATH one: EBADF).
@@ -113,6 +114,7 @@ class attr_calls {
     }
     return detail::generic_permission(st, mode, cred);
   }
+  /// access(2): with the real ids.
   long access(std::string_view path, int mode) { return faccessat(AT_FDCWD, path, mode, 0); }
 
   /// statfs(2): user_statfs() → vfs_statfs() of the mount the path is in.

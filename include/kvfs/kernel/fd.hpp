@@ -21,25 +21,43 @@ namespace kvfs {
 /// on it through the table (a handle, not an owner: close it with kvfs::close).
 class fd {
  public:
+  /// Number `number` of `proc`'s table.
   fd(process& proc, int number) noexcept : proc_(&proc), number_(number) {}
 
+  /// The descriptor number.
   int number() const noexcept { return number_; }
+  /// The process whose table it is in.
   process& owner() const noexcept { return *proc_; }
+  /// Whether the number refers to a file now.
   bool is_open() const { return static_cast<bool>(proc_->files().fdget_raw(number_)); }
 
+  /// read(2) on the number.
   ssize_t vfs_read(std::span<std::byte> buf) { return proc_->read(number_, buf); }
+  /// write(2) on the number.
   ssize_t vfs_write(std::span<const std::byte> buf) { return proc_->write(number_, buf); }
+  /// readv(2) on the number.
   ssize_t vfs_readv(std::span<const ::iovec> iov) { return proc_->readv(number_, iov); }
+  /// writev(2) on the number.
   ssize_t vfs_writev(std::span<const ::iovec> iov) { return proc_->writev(number_, iov); }
+  /// pread64(2) on the number.
   ssize_t vfs_pread(std::span<std::byte> buf, loff_t pos) { return proc_->pread(number_, buf, pos); }
+  /// pwrite64(2) on the number.
   ssize_t vfs_pwrite(std::span<const std::byte> buf, loff_t pos) { return proc_->pwrite(number_, buf, pos); }
+  /// lseek(2) on the number.
   loff_t vfs_llseek(loff_t offset, int whence) { return proc_->lseek(number_, offset, whence); }
+  /// fsync(2) on the number.
   int vfs_fsync() { return static_cast<int>(proc_->fsync(number_)); }
+  /// fstat(2) on the number.
   int vfs_fstat(struct ::stat& st) { return static_cast<int>(proc_->fstat(number_, st)); }
+  /// What the file is ready for now.
   short vfs_poll() { return static_cast<short>(proc_->poll(number_)); }
+  /// fcntl(2) on the number.
   int vfs_fcntl(int cmd, long arg) { return static_cast<int>(proc_->fcntl(number_, cmd, arg)); }
+  /// The host descriptor to wait on.
   int vfs_poll_wait() { return static_cast<int>(proc_->poll_wait(number_)); }
+  /// shutdown(2) on the number.
   int sock_shutdown(int how) { return static_cast<int>(proc_->shutdown(number_, how)); }
+  /// close(2) of the number.
   int release() { return static_cast<int>(proc_->close(number_)); }
 
   /// The host descriptor behind the number's file (-1: none, or closed).

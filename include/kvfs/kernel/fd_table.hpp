@@ -24,11 +24,13 @@
 
 namespace kvfs {
 
+/// struct files_struct: the descriptor numbers of a process and their files.
 class fd_table {
  public:
   /// The default limit is the usual RLIMIT_NOFILE soft limit.
   static constexpr std::size_t default_max_fds = 1024;
 
+  /// A table of at most `max_fds` numbers (RLIMIT_NOFILE).
   explicit fd_table(std::size_t max_fds = default_max_fds) : max_fds_(max_fds) {}
   fd_table(const fd_table&) = delete;
   fd_table& operator=(const fd_table&) = delete;
@@ -38,6 +40,7 @@ class fd_table {
     for (any_file* file : fd_) file_ref{file}.reset();
   }
 
+  /// The limit on numbers.
   std::size_t max_fds() const noexcept { return max_fds_; }
 
   /// get_unused_fd_flags(): reserves the lowest free number (O_CLOEXEC in

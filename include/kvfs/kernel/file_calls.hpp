@@ -69,8 +69,11 @@ class file_calls {
   /// close(2): the number is free at once; the file is released when its
   /// last user drops it.
   long close(int fd) { return self().files().close_fd(fd); }
+  /// dup(2): the lowest free number.
   long dup(int fd) { return self().files().dup(fd); }
+  /// dup2(2).
   long dup2(int oldfd, int newfd) { return self().files().dup2(oldfd, newfd); }
+  /// dup3(2): O_CLOEXEC only; oldfd == newfd is EINVAL.
   long dup3(int oldfd, int newfd, int flags) { return self().files().dup3(oldfd, newfd, flags); }
 
   /// fcntl(2): F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD (FD_CLOEXEC),

@@ -19,9 +19,11 @@ namespace kvfs {
 
 /// One registered type as the VFS sees it at run time.
 struct fs_type_entry {
+  /// file_system_type.mount: a super block, or -errno.
   using mount_fn = int (*)(std::string_view source, int flags, std::shared_ptr<super_block>& sb);
+  /// The name and flags.
   fs_info info;
-  mount_fn mount = nullptr;  // null: mount(2) answers EINVAL
+  mount_fn mount = nullptr;  ///< null: mount(2) answers EINVAL
 };
 
 /// The name of the init function that registers `Fs` (`sock_init` for
@@ -49,8 +51,10 @@ constexpr fs_type_entry::mount_fn mount_hook() noexcept {
 /// An internal mount (struct vfsmount of kern_mount()): in no namespace, so
 /// /proc/mounts never lists it; the pseudo files of its type hold it.
 struct kern_mount_entry {
+  /// The type mounted.
   std::string_view fstype;
-  std::string name;  // the kernel's variable: sock_mnt, pipe_mnt
+  std::string name;  ///< the kernel's variable: sock_mnt, pipe_mnt
+  /// Its super block.
   std::shared_ptr<super_block> sb;
 };
 

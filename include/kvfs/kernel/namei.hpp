@@ -24,8 +24,10 @@ namespace kvfs {
 
 /// One name the walk went through: its inode and the mount it is in.
 struct path_step {
-  std::string name;  // "" for the root
+  std::string name;  ///< "" for the root
+  /// Where the walk stands.
   inode_ptr inode;
+  /// The mount it is in.
   std::shared_ptr<super_block> mnt;
 };
 
@@ -43,13 +45,19 @@ inline constexpr unsigned LOOKUP_PARENT = 2;  // stop at the directory that hold
 /// Where a walk ended: the stack (to the object, or to the parent with
 /// LOOKUP_PARENT) and, with LOOKUP_PARENT, the last name.
 struct walk_result {
+  /// Every step from the root, for "..".
   walk_stack stack;
+  /// The last component, not walked (LOOKUP_PARENT).
   std::string last;
+  /// What the last component is: a name, ".", "..".
   last_type type = last_type::norm;
+  /// The path ended with "/".
   bool trailing_slash = false;
-  ostream_trace* trace = nullptr;  // where each step is told, when traced
+  ostream_trace* trace = nullptr;  ///< where each step is told, when traced
 
+  /// The inode the walk ended at.
   vfs_inode& inode() const { return *stack.back().inode; }
+  /// The mount the walk ended in.
   const std::shared_ptr<super_block>& mnt() const { return stack.back().mnt; }
 };
 

@@ -37,7 +37,9 @@ inline long absolute_path(const std::filesystem::path& path, const std::string& 
 /// Where a path lands: the super_block of the mount that holds it, and the
 /// path inside that file system.
 struct mount_point {
+  /// The mount's super block.
   std::shared_ptr<super_block> sb;
+  /// The path inside it.
   std::string inside;
 };
 
@@ -57,6 +59,7 @@ class namespace_calls {
     const fs_type_entry* type = static_cast<Process&>(*this).file_systems().get_fs_type(fstype);
     if (type == nullptr) return -ENODEV;
     if (type->info.pseudo() || type->mount == nullptr) return -EINVAL;
+    /// The mount's super block.
     std::shared_ptr<super_block> sb;
     if (const int error = type->mount(source, flags, sb); error < 0) return error;
     std::lock_guard guard(lock_);
@@ -144,6 +147,7 @@ class namespace_calls {
 
   struct mount_entry {
     std::string source, target, fstype;
+    /// The mount's super block.
     std::shared_ptr<super_block> sb;
   };
 

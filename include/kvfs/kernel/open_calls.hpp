@@ -50,6 +50,7 @@ class open_calls {
       return fd;
     });
   }
+  /// open(2): openat() from the working directory.
   long open(const std::filesystem::path& path, int flags, mode_t mode = 0) { return openat(AT_FDCWD, path, flags, mode); }
 
   /// mkdirat(2): filename_create() (EEXIST for an existing name or for
@@ -71,6 +72,7 @@ class open_calls {
       return at.inode().mkdir(at.last, mode & 01777 & ~self().current_umask());  // S_IRWXUGO | S_ISVTX
     });
   }
+  /// mkdir(2).
   long mkdir(const std::filesystem::path& path, mode_t mode) { return mkdirat(AT_FDCWD, path, mode); }
 
  private:

@@ -46,7 +46,9 @@ class path_calls {
       return at.inode().getattr(st);
     });
   }
+  /// stat(2): fstatat() from the working directory.
   long stat(std::string_view path, struct ::stat& st) { return fstatat(AT_FDCWD, path, st, 0); }
+  /// lstat(2): a last symlink is not followed.
   long lstat(std::string_view path, struct ::stat& st) { return fstatat(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW); }
 
   /// unlinkat(2): AT_REMOVEDIR makes it rmdir.
@@ -54,7 +56,9 @@ class path_calls {
     if ((flags & ~AT_REMOVEDIR) != 0) return -EINVAL;
     return (flags & AT_REMOVEDIR) != 0 ? do_rmdir(dirfd, path) : do_unlinkat(dirfd, path);
   }
+  /// unlink(2).
   long unlink(std::string_view path) { return do_unlinkat(AT_FDCWD, path); }
+  /// rmdir(2).
   long rmdir(std::string_view path) { return do_rmdir(AT_FDCWD, path); }
 
   /// renameat2(2): RENAME_NOREPLACE, RENAME_EXCHANGE (RENAME_WHITEOUT is
@@ -87,6 +91,7 @@ class path_calls {
     if (is_mountpoint(from.stack, from.last) || (new_inode && is_mountpoint(to.stack, to.last))) return -EBUSY;
     return from.inode().rename(from.last, to.inode(), to.last, flags);
   }
+  /// rename(2): renameat2() without flags.
   long rename(std::string_view oldpath, std::string_view newpath) {
     return renameat2(AT_FDCWD, oldpath, AT_FDCWD, newpath, 0);
   }
@@ -102,6 +107,7 @@ class path_calls {
     if (S_ISDIR(old_at.inode().i_mode)) return -EPERM;  // vfs_link()
     return at.inode().link(old_at.inode(), at.last);
   }
+  /// link(2).
   long link(std::string_view oldpath, std::string_view newpath) { return linkat(AT_FDCWD, oldpath, AT_FDCWD, newpath, 0); }
 
   /// symlinkat(2): a new name whose contents are `target` (never walked here).
@@ -111,6 +117,7 @@ class path_calls {
     if (const int error = filename_create(newdirfd, linkpath, at); error < 0) return error;
     return at.inode().symlink(at.last, target);
   }
+  /// symlink(2).
   long symlink(std::string_view target, std::string_view linkpath) { return symlinkat(target, AT_FDCWD, linkpath); }
 
   /// readlinkat(2): the target, cut to the buffer; the count copied.
@@ -125,6 +132,7 @@ class path_calls {
     std::memcpy(buf.data(), target.data(), n);
     return static_cast<long>(n);
   }
+  /// readlink(2).
   long readlink(std::string_view path, std::span<char> buf) { return readlinkat(AT_FDCWD, path, buf); }
 
   /// chdir(2): a directory (ENOTDIR otherwise) becomes the working
@@ -175,6 +183,7 @@ class path_calls {
 
   /// umask(2): the mask new files and directories lose; the old one.
   mode_t umask(mode_t mask) noexcept { return std::exchange(umask_, mask & 0777); }
+  /// The process's umask (current_umask()).
   mode_t current_umask() const noexcept { return umask_; }
 
   /// filename_lookup(): getname() ("" is ENOENT, PATH_MAX or more

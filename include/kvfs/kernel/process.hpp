@@ -80,6 +80,7 @@ class process : public file_calls<process>,
     init_fs_pwd();
   }
 
+  /// A process that knows default_file_systems.
   explicit process(std::size_t max_files = fd_table::default_max_fds) : process(default_file_systems{}, max_files) {}
 
   process(const process&) = delete;
@@ -87,6 +88,7 @@ class process : public file_calls<process>,
 
   /// The descriptor table (current->files).
   fd_table& files() noexcept { return files_; }
+  /// The descriptor table (current->files).
   const fd_table& files() const noexcept { return files_; }
 
   /// The registered file-system types (the kernel's file_systems list).
@@ -97,6 +99,7 @@ class process : public file_calls<process>,
 
   /// Traces every call on files installed from now on, to `out`.
   void trace_to(std::ostream& out) { trace_ = ostream_trace(out); }
+  /// The trace given to files installed from now on.
   const ostream_trace& trace() const noexcept { return trace_; }
 
   /// What /proc/filesystems shows for this process's file systems.

@@ -49,8 +49,12 @@ class socket_calls {
   /// socket it makes: `flags` are SOCK_NONBLOCK and SOCK_CLOEXEC; `trace`
   /// is the socket(2) call's line.
   struct sock_create_args {
-    int family, protocol, flags;
+    int family;    ///< socket(2)'s family (AF_INET...)
+    int protocol;  ///< socket(2)'s protocol (0: the family's default)
+    int flags;     ///< SOCK_NONBLOCK and SOCK_CLOEXEC
+    /// The socket(2) call's trace line.
     ostream_trace& trace;
+    /// The socket the create makes.
     std::optional<any_proto::sock_type> sock;
   };
 
@@ -81,16 +85,19 @@ class socket_calls {
     return traced_end(trace, sock_map_fd(std::move(*args.sock), flags, trace));
   }
 
+  /// bind(2): the protocol's ->bind.
   long bind(int fd, const ::sockaddr* addr, socklen_t len) {
     return with_socket(fd, {"bind", "__sys_bind", "sockfd_lookup_light"}, [&](kvfs::socket<any_proto>& sock, any_file&) -> long {
       return any_proto::bind(sock.sk, addr, len);
     });
   }
+  /// connect(2): the protocol's ->connect.
   long connect(int fd, const ::sockaddr* addr, socklen_t len) {
     return with_socket(fd, {"connect", "__sys_connect", "sockfd_lookup_light"}, [&](kvfs::socket<any_proto>& sock, any_file&) -> long {
       return any_proto::connect(sock.sk, addr, len);
     });
   }
+  /// listen(2): the protocol's ->listen.
   long listen(int fd, int backlog) {
     return with_socket(fd, {"listen", "__sys_listen", "sockfd_lookup_light"}, [&](kvfs::socket<any_proto>& sock, any_file&) -> long {
       return any_proto::listen(sock.sk, backlog);
@@ -102,6 +109,7 @@ class socket_calls {
       return ::setsockopt(sock.native_handle(), level, name, value, len) < 0 ? -errno : 0;
     });
   }
+  /// getsockname(2): the protocol's ->getname.
   long getsockname(int fd, ::sockaddr* addr, socklen_t* len) {
     return with_socket(fd, {"getsockname", "__sys_getsockname", "sockfd_lookup_light"}, [&](kvfs::socket<any_proto>& sock, any_file&) -> long {
       return any_proto::getname(sock.sk, addr, len);

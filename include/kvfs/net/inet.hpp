@@ -21,6 +21,7 @@ namespace kvfs {
 /// The TCP protocol (the kernel's inet_stream_ops and tcp_prot): its
 /// sendmsg/recvmsg, and connect/accept that make sockfs<tcp> descriptors.
 struct tcp : detail::asio_stream_socket<tcp, asio::ip::tcp> {
+  /// "tcp" in the trace.
   static constexpr std::string_view name = "tcp";
 };
 

@@ -68,17 +68,27 @@ concept connecting_proto_ops = proto_ops<P> &&
 /// struct proto_ops as a run-time table, generated from a proto policy:
 /// what a socket's `sock->ops` points to in the descriptor table.
 struct proto_ops_table {
+  /// The protocol's name in the trace ("tcp", "unix").
   std::string_view name;
+  /// ->sendmsg: sends the segments with MSG_* flags.
   ssize_t (*sendmsg)(void* sk, std::span<const ::iovec>, int flags, ostream_trace& trace);
+  /// ->recvmsg: receives into the segments.
   ssize_t (*recvmsg)(void* sk, std::span<const ::iovec>, int flags, ostream_trace& trace);
+  /// ->shutdown: SHUT_RD, SHUT_WR, SHUT_RDWR.
   int (*shutdown)(void* sk, int how);
+  /// ->release: the socket is closed.
   int (*release)(void* sk);
+  /// The host socket.
   int (*native_handle)(const void* sk);
-  void (*destroy)(void* sk);  // frees the protocol's socket object
+  void (*destroy)(void* sk);  ///< frees the protocol's socket object
+  /// ->bind, or null (EOPNOTSUPP).
   int (*bind)(void* sk, const ::sockaddr*, socklen_t) = nullptr;
+  /// ->connect, or null (EOPNOTSUPP).
   int (*connect)(void* sk, const ::sockaddr*, socklen_t) = nullptr;
+  /// ->listen, or null (EOPNOTSUPP).
   int (*listen)(void* sk, int backlog) = nullptr;
-  int (*accept)(void* sk, int flags, void** accepted) = nullptr;  // *accepted: a new socket object
+  int (*accept)(void* sk, int flags, void** accepted) = nullptr;  ///< *accepted: a new socket object
+  /// ->getname (getsockname), or null (EOPNOTSUPP).
   int (*getname)(const void* sk, ::sockaddr*, socklen_t*) = nullptr;
 };
 
@@ -129,6 +139,7 @@ inline constexpr proto_ops_table proto_ops_of = make_proto_ops<Proto>();
 /// in the descriptor table is a sockfs<any_proto> file, so they all share
 /// one socket_file_ops table, whatever their protocol.
 struct any_proto {
+  /// The indirection the trace shows.
   static constexpr std::string_view name = "sock->ops";
 
   /// The protocol's socket object and its table, owned.
@@ -139,7 +150,9 @@ struct any_proto {
     static sock_type of(typename Proto::sock_type&& sk) {
       return sock_type(&proto_ops_of<Proto>, new typename Proto::sock_type(std::move(sk)));
     }
+    /// Takes over `other`'s socket.
     sock_type(sock_type&& other) noexcept : ops_(other.ops_), sk_(std::exchange(other.sk_, nullptr)) {}
+    /// Releases this socket and takes over `other`'s.
     sock_type& operator=(sock_type&& other) noexcept {
       if (this != &other) {
         reset();
@@ -150,7 +163,9 @@ struct any_proto {
     }
     ~sock_type() { reset(); }
 
+    /// sock->ops: the protocol's table.
     const proto_ops_table& ops() const noexcept { return *ops_; }
+    /// The protocol's own socket object.
     void* sk() const noexcept { return sk_; }
 
     /// Adopts a socket object that `ops` describes.
@@ -165,28 +180,37 @@ struct any_proto {
   };
 
   template <class Trace>
+  /// sock->ops->sendmsg.
   static ssize_t sendmsg(sock_type& sock, std::span<const ::iovec> iov, int flags, Trace& trace) {
     trace.step(sock.ops().name, ": sendmsg");
     return sock.ops().sendmsg(sock.sk(), iov, flags, runtime_trace(trace));
   }
   template <class Trace>
+  /// sock->ops->recvmsg.
   static ssize_t recvmsg(sock_type& sock, std::span<const ::iovec> iov, int flags, Trace& trace) {
     trace.step(sock.ops().name, ": recvmsg");
     return sock.ops().recvmsg(sock.sk(), iov, flags, runtime_trace(trace));
   }
+  /// sock->ops->shutdown.
   static int shutdown(sock_type& sock, int how) { return sock.ops().shutdown(sock.sk(), how); }
+  /// sock->ops->release.
   static int release(sock_type& sock) { return sock.ops().release(sock.sk()); }
+  /// The host socket.
   static int native_handle(const sock_type& sock) noexcept { return sock.ops().native_handle(sock.sk()); }
 
+  /// sock->ops->bind.
   static int bind(sock_type& sock, const ::sockaddr* addr, socklen_t len) {
     return sock.ops().bind != nullptr ? sock.ops().bind(sock.sk(), addr, len) : -EOPNOTSUPP;
   }
+  /// sock->ops->connect.
   static int connect(sock_type& sock, const ::sockaddr* addr, socklen_t len) {
     return sock.ops().connect != nullptr ? sock.ops().connect(sock.sk(), addr, len) : -EOPNOTSUPP;
   }
+  /// sock->ops->listen.
   static int listen(sock_type& sock, int backlog) {
     return sock.ops().listen != nullptr ? sock.ops().listen(sock.sk(), backlog) : -EOPNOTSUPP;
   }
+  /// sock->ops->getname.
   static int getname(const sock_type& sock, ::sockaddr* addr, socklen_t* len) {
     return sock.ops().getname != nullptr ? sock.ops().getname(sock.sk(), addr, len) : -EOPNOTSUPP;
   }

@@ -41,8 +41,10 @@ namespace kvfs {
 /// struct socket: what a socket file's private_data holds.
 template <proto_ops Proto>
 struct socket {
+  /// The protocol's socket (struct sock).
   typename Proto::sock_type sk;
 
+  /// The host socket.
   int native_handle() const noexcept { return Proto::native_handle(sk); }
 };
 
@@ -72,46 +74,48 @@ ssize_t sock_recvmsg(socket<Proto>& sock, std::span<const ::iovec> iov, int flag
 /// read, write or fsync, as in net/socket.c.
 template <proto_ops Proto>
 struct socket_file_ops {
+  /// The kernel table's name.
   static constexpr std::string_view name = "socket_file_ops";
-  static constexpr bool splice_write = true;  // splice_to_socket
-  static constexpr bool splice_read = true;  // sock_splice_read
+  static constexpr bool splice_write = true;  ///< splice_to_socket
+  static constexpr bool splice_read = true;  ///< sock_splice_read
 
-  // sock_read_iter(): a zero-length read returns 0 at once.
+  /// sock_read_iter(): a zero-length read returns 0 at once.
   static ssize_t read_iter(auto& file, std::span<const ::iovec> iov) {
     file.trace.step("sock_read_iter");
     if (detail::iov_length(iov) == 0) return 0;
     return sock_recvmsg(file.private_data, iov, msg_flags(file), file.trace);
   }
 
-  // sock_write_iter()
+  /// sock_write_iter()
   static ssize_t write_iter(auto& file, std::span<const ::iovec> iov) {
     file.trace.step("sock_write_iter");
     return sock_sendmsg(file.private_data, iov, msg_flags(file), file.trace);
   }
 
-  // sock_poll(): what the socket is ready for, now.
+  /// sock_poll(): what the socket is ready for, now.
   static short poll(auto& file) noexcept {
     return detail::poll_now(file.private_data.native_handle(), POLLIN | POLLOUT | POLLRDHUP);
   }
 
-  // sock_poll_wait(): the host socket is the wait queue.
+  /// sock_poll_wait(): the host socket is the wait queue.
   static int poll_wait(auto& file) noexcept { return file.private_data.native_handle(); }
 
-  // The host socket carries the data: copy may sendfile or splice to it.
+  /// The host socket carries the data: copy may sendfile or splice to it.
   static int host_fd(auto& file) noexcept { return file.private_data.native_handle(); }
 
-  // The inode: S_IFSOCK, as sock_alloc() makes it.
-  // sock_fasync(): FASYNC kept in f_flags (kvfs sends no SIGIO).
+  /// The inode: S_IFSOCK, as sock_alloc() makes it.
+  /// sock_fasync(): FASYNC kept in f_flags (kvfs sends no SIGIO).
   static int fasync(auto& file, bool on) noexcept {
     file.f_flags = on ? file.f_flags | FASYNC : file.f_flags & ~FASYNC;
     return 0;
   }
 
+  /// The socket inode: fstat(2) of the host socket (S_IFSOCK).
   static int getattr(auto& file, struct ::stat& st) noexcept {
     return ::fstat(file.private_data.native_handle(), &st) < 0 ? -errno : 0;
   }
 
-  // sock_close() → __sock_release() → the protocol's ->release.
+  /// sock_close() → __sock_release() → the protocol's ->release.
   static int release(auto& file) {
     file.trace.step("sock_close");
     return Proto::release(file.private_data.sk);
@@ -144,11 +148,15 @@ struct sock_erasure<any_proto> {};
 template <class Proto>
 struct sockfs : detail::sock_erasure<Proto> {
   static_assert(proto_ops<Proto>, "kvfs::sockfs<Proto>: Proto does not provide the proto_ops members");
+  /// "nodev sockfs" in /proc/filesystems.
   static constexpr auto name = name_c<"sockfs">;
-  static constexpr unsigned fs_flags = FS_PSEUDO;  // kern_mount()ed: sock_mnt
-  static constexpr std::string_view initcall = "sock_init";  // net/socket.c
+  static constexpr unsigned fs_flags = FS_PSEUDO;  ///< kern_mount()ed: sock_mnt
+  static constexpr std::string_view initcall = "sock_init";  ///< net/socket.c
+  /// The protocol (sock->ops).
   using proto = Proto;
+  /// A socket file's private_data is its struct socket.
   using private_data = socket<Proto>;
+  /// socket_file_ops, for every socket.
   using file_operations = socket_file_ops<Proto>;
 
   /// sock_from_file(): the socket behind a sockfs file.
@@ -159,6 +167,7 @@ struct sockfs : detail::sock_erasure<Proto> {
 
   // __sys_shutdown_sock() → the protocol's ->shutdown.
   template <class File>
+  /// shutdown(2) on a socket file.
   static int shutdown(File& file, int how) {
     file.trace.step("__sys_shutdown_sock");
     file.trace.step(Proto::name, ": shutdown");

@@ -23,6 +23,7 @@ namespace kvfs {
 
 /// The Unix-domain stream protocol (the kernel's unix_stream_ops).
 struct unix_stream : detail::asio_stream_socket<unix_stream, asio::local::stream_protocol> {
+  /// "unix" in the trace.
   static constexpr std::string_view name = "unix";
 
   /// socketpair(AF_UNIX, SOCK_STREAM): two connected descriptors.
