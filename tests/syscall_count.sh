@@ -10,7 +10,7 @@ probe=$1 mode=$2 n=$3 wanted=$4 expected=$5 allowed=${6:-^$}
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 strace -f -qq -o "$log" \
-  -e trace=getppid,read,write,readv,writev,pread64,pwrite64,send,sendto,sendmsg,recvfrom,recvmsg,sendfile,splice,copy_file_range,poll,ppoll,fcntl,ioctl,fstat,newfstatat,lseek \
+  -e trace=getppid,rt_sigprocmask,rt_sigpending,rt_sigtimedwait,read,write,readv,writev,pread64,pwrite64,send,sendto,sendmsg,recvfrom,recvmsg,sendfile,splice,copy_file_range,poll,ppoll,fcntl,ioctl,fstat,newfstatat,lseek \
   "$probe" "$mode" "$n"
 calls=$(awk '/getppid\(/ { inside = !inside; next } inside' "$log" | sed -E 's/^[0-9]+ +//')
 calls=$(grep -vE "^($allowed)\(" <<<"$calls" || true)

@@ -86,10 +86,10 @@ inline ssize_t transfer_once(copy_mechanism m, int in, int out, std::size_t n) n
     case copy_mechanism::copy_file_range:
       return retry_eintr([&] { return ::copy_file_range(in, nullptr, out, nullptr, n, 0); });
     case copy_mechanism::sendfile:  // to a socket or pipe whose reader is gone: EPIPE, not SIGPIPE
-      return without_sigpipe([&] { return retry_eintr([&] { return ::sendfile(out, in, nullptr, n); }); });
+      return without_sigpipe(n, [&] { return retry_eintr([&] { return ::sendfile(out, in, nullptr, n); }); });
     case copy_mechanism::splice:
       return without_sigpipe(
-          [&] { return retry_eintr([&] { return ::splice(in, nullptr, out, nullptr, n, SPLICE_F_MOVE); }); });
+          n, [&] { return retry_eintr([&] { return ::splice(in, nullptr, out, nullptr, n, SPLICE_F_MOVE); }); });
     case copy_mechanism::read_write:
       break;
   }

@@ -211,9 +211,9 @@ class descriptor {
   // Asio's SyncReadStream and SyncWriteStream. write_some needs nothing of
   // Asio; read_some reports end of file as asio::error::eof, so it needs
   // <kvfs/asio/stream.hpp> (<kvfs/asio.hpp>) included.
+  /// Asio SyncReadStream: reads into `buffers`; 0 and asio::error::eof at the end.
 
   template <detail::buffer_sequence MutableBuffers>
-  /// Asio SyncReadStream: reads into `buffers`; 0 and asio::error::eof at the end.
   std::size_t read_some(const MutableBuffers& buffers, std::error_code& ec) requires can_read<Fs> {
     static_assert(detail::complete_type<detail::asio_bridge<MutableBuffers>>,
                   "kvfs::descriptor::read_some reports end of file as asio::error::eof: "
@@ -233,16 +233,16 @@ class descriptor {
     }
     return detail::to_size(result, ec);
   }
+  /// Asio SyncReadStream: reads into `buffers`; throws on error.
 
   template <detail::buffer_sequence MutableBuffers>
-  /// Asio SyncReadStream: reads into `buffers`; throws on error.
   std::size_t read_some(const MutableBuffers& buffers) requires can_read<Fs> {
     std::error_code ec;
     return detail::throw_on_error(read_some(buffers, ec), ec, "kvfs::descriptor::read_some");
   }
+  /// Asio SyncWriteStream: writes from `buffers`.
 
   template <detail::buffer_sequence ConstBuffers>
-  /// Asio SyncWriteStream: writes from `buffers`.
   std::size_t write_some(const ConstBuffers& buffers, std::error_code& ec) requires can_write<Fs> {
     detail::gathered_iovecs iov;
     const std::size_t count = detail::gather(buffers, iov);
@@ -250,9 +250,9 @@ class descriptor {
                                       : vfs_writev({iov.data(), count});
     return detail::to_size(result, ec);
   }
+  /// Asio SyncWriteStream: writes from `buffers`; throws on error.
 
   template <detail::buffer_sequence ConstBuffers>
-  /// Asio SyncWriteStream: writes from `buffers`; throws on error.
   std::size_t write_some(const ConstBuffers& buffers) requires can_write<Fs> {
     std::error_code ec;
     return detail::throw_on_error(write_some(buffers, ec), ec, "kvfs::descriptor::write_some");

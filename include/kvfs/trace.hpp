@@ -38,8 +38,8 @@ struct no_trace {
   static constexpr bool enabled = false;
   /// Nothing.
   constexpr void begin(std::string_view, int) const noexcept {}
-  template <class... Parts>
   /// Nothing.
+  template <class... Parts>
   constexpr void step(const Parts&...) const noexcept {}
   /// Nothing.
   constexpr void end(ssize_t) const noexcept {}
@@ -72,9 +72,9 @@ class ostream_trace {
     if (out_ != nullptr) [[unlikely]]
       line_.assign(text);
   }
+  /// One step of the path: its parts joined.
 
   template <class... Parts>
-  /// One step of the path: its parts joined.
   void step(const Parts&... parts) {
     if (out_ != nullptr) [[unlikely]]
       append({std::string_view(parts)...});

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 #include <cerrno>
 #include <csignal>
+#include <cstddef>
 #include <ctime>
 
 namespace kvfs::detail {
@@ -29,32 +30,47 @@ inline short poll_now(int fd, short events) noexcept {
   return ::poll(&probe, 1, 0) < 0 ? short{POLLERR} : probe.revents;
 }
 
-/// Runs a write that may raise SIGPIPE (a pipe or FIFO with no reader)
-/// with SIGPIPE blocked in this thread, and takes back the signal it raised,
-/// so the caller sees EPIPE and the process is not killed. Sockets need none
-/// of this: kvfs sends on them with MSG_NOSIGNAL.
-template <class Write>
-ssize_t without_sigpipe(Write write) noexcept {
+/// Whether kvfs has made sure SIGPIPE is blocked in this thread.
+inline thread_local bool this_thread_blocks_sigpipe = false;
+
+/// Blocks SIGPIPE in this thread, once: the first write to a pipe, FIFO or
+/// sendfile target in a thread is the only one that pays a system call. (A
+/// thread started afterwards from this one inherits the blocked mask.)
+[[gnu::cold, gnu::noinline]] inline void block_sigpipe_in_this_thread() noexcept {
   sigset_t sigpipe_set;
   sigemptyset(&sigpipe_set);
   sigaddset(&sigpipe_set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &sigpipe_set, nullptr);
+  this_thread_blocks_sigpipe = true;
+}
 
-  sigset_t pending;
-  sigpending(&pending);
-  const bool already_pending = sigismember(&pending, SIGPIPE) == 1;
-
-  sigset_t previous;
-  pthread_sigmask(SIG_BLOCK, &sigpipe_set, &previous);
-  const ssize_t result = write();
-  // The signal may come with a partial count too (sendfile and splice
-  // report the bytes moved before the peer went, not the EPIPE): take back
-  // whatever this call raised, whatever it returned.
-  if (!already_pending) {
-    const timespec no_wait{};
-    while (sigtimedwait(&sigpipe_set, nullptr, &no_wait) < 0 && errno == EINTR) {
-    }
+/// Takes back the SIGPIPE a write just raised (it is blocked, so it is
+/// pending), without waiting when there is none.
+[[gnu::cold, gnu::noinline]] inline void consume_sigpipe() noexcept {
+  sigset_t sigpipe_set;
+  sigemptyset(&sigpipe_set);
+  sigaddset(&sigpipe_set, SIGPIPE);
+  const timespec no_wait{};
+  while (sigtimedwait(&sigpipe_set, nullptr, &no_wait) < 0 && errno == EINTR) {
   }
-  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+}
+
+/// Runs a write of `requested` bytes that may raise SIGPIPE (a pipe or FIFO
+/// with no reader, sendfile or splice into one) so that the caller sees
+/// EPIPE and the process is not killed: SIGPIPE is blocked in the thread
+/// once, and the signal a write raised is taken back after it, which can
+/// only be after an EPIPE or a short count (the reader went mid-write): one
+/// sigtimedwait(2) then (standard signals do not queue: a SIGPIPE already
+/// pending in the thread is the same one, and goes too). A write that moves
+/// everything, or returns 0 (the input's end, for sendfile and splice),
+/// costs no system call but its own. Sockets need none of this: kvfs sends
+/// on them with MSG_NOSIGNAL.
+template <class Write>
+ssize_t without_sigpipe(std::size_t requested, Write write) noexcept {
+  if (!this_thread_blocks_sigpipe) [[unlikely]] block_sigpipe_in_this_thread();
+  const ssize_t result = write();
+  const bool may_have_raised = result == -EPIPE || (result > 0 && static_cast<std::size_t>(result) < requested);
+  if (may_have_raised) [[unlikely]] consume_sigpipe();
   return result;
 }
 

@@ -69,7 +69,8 @@ struct posix_stream_operations {
   /// write(2) on the host descriptor (never a SIGPIPE).
   static ssize_t write(auto& file, std::span<const std::byte> buf) noexcept {
     file.trace.step("write(2)");
-    return guarded_write(file.private_data, [fd = file.private_data.fd, buf] { return ::write(fd, buf.data(), buf.size()); });
+    return guarded_write(file.private_data, buf.size(),
+                         [fd = file.private_data.fd, buf] { return ::write(fd, buf.data(), buf.size()); });
   }
 
   /// readv(2) on the host descriptor.
@@ -81,7 +82,7 @@ struct posix_stream_operations {
   /// writev(2) on the host descriptor (never a SIGPIPE).
   static ssize_t write_iter(auto& file, std::span<const ::iovec> iov) noexcept {
     file.trace.step("writev(2)");
-    return guarded_write(file.private_data,
+    return guarded_write(file.private_data, detail::iov_length(iov),
                          [&] { return ::writev(file.private_data.fd, iov.data(), static_cast<int>(iov.size())); });
   }
 
@@ -135,13 +136,13 @@ struct posix_stream_operations {
   }
 
  protected:
-  // `write` captures by value, and the SIGPIPE guard is out of line, so the
-  // common path keeps the call's arguments in registers (no closure stored).
+  /// A write of `requested` bytes that cannot raise SIGPIPE where the host
+  /// file could. `write` captures by value, and the SIGPIPE guard is out of
+  /// line, so the common path keeps the call's arguments in registers.
   template <class Write>
-  /// A write that cannot raise SIGPIPE where the host file could.
-  static ssize_t guarded_write(const posix_file& pf, Write write) noexcept {
+  static ssize_t guarded_write(const posix_file& pf, std::size_t requested, Write write) noexcept {
     if (pf.may_raise_sigpipe) [[unlikely]] {
-      return detail::without_sigpipe([write] { return detail::retry_eintr(write); });
+      return detail::without_sigpipe(requested, [write] { return detail::retry_eintr(write); });
     }
     return detail::retry_eintr(write);
   }
@@ -164,7 +165,7 @@ struct posixfs_file_operations : posix_stream_operations {
   /// pwrite64(2) on the host descriptor.
   static ssize_t pwrite(auto& file, std::span<const std::byte> buf, loff_t pos) noexcept {
     file.trace.step("pwrite64(2)");
-    return guarded_write(file.private_data,
+    return guarded_write(file.private_data, buf.size(),
                          [&] { return ::pwrite(file.private_data.fd, buf.data(), buf.size(), pos); });
   }
 

@@ -106,7 +106,7 @@ class read_write_calls {
     if (from < 0 || to < 0) return -ENOSYS;
     in.trace.step("host sendfile(2)");
     ::off_t pos = offset != nullptr ? *offset : 0;
-    const long moved = detail::without_sigpipe([&] {
+    const long moved = detail::without_sigpipe(count, [&] {
       return detail::retry_eintr([&] { return ::sendfile(to, from, offset != nullptr ? &pos : nullptr, count); });
     });
     if (offset != nullptr) *offset = pos;

@@ -178,15 +178,15 @@ struct any_proto {
     const proto_ops_table* ops_;
     void* sk_;
   };
+  /// sock->ops->sendmsg.
 
   template <class Trace>
-  /// sock->ops->sendmsg.
   static ssize_t sendmsg(sock_type& sock, std::span<const ::iovec> iov, int flags, Trace& trace) {
     trace.step(sock.ops().name, ": sendmsg");
     return sock.ops().sendmsg(sock.sk(), iov, flags, runtime_trace(trace));
   }
-  template <class Trace>
   /// sock->ops->recvmsg.
+  template <class Trace>
   static ssize_t recvmsg(sock_type& sock, std::span<const ::iovec> iov, int flags, Trace& trace) {
     trace.step(sock.ops().name, ": recvmsg");
     return sock.ops().recvmsg(sock.sk(), iov, flags, runtime_trace(trace));

@@ -166,8 +166,8 @@ struct sockfs : detail::sock_erasure<Proto> {
   }
 
   // __sys_shutdown_sock() → the protocol's ->shutdown.
-  template <class File>
   /// shutdown(2) on a socket file.
+  template <class File>
   static int shutdown(File& file, int how) {
     file.trace.step("__sys_shutdown_sock");
     file.trace.step(Proto::name, ": shutdown");
