@@ -3,7 +3,10 @@
 // scripts/bench runs it at two N and divides, so what the program does once
 // cancels out.
 //
-//   raw|static|table N              one-byte writes to /dev/null
+//   raw|static|table N              one-byte writes to /dev/null: write(2),
+//                                   descriptor::vfs_write, process::write
+//   write|write-ec N                the same through the functions users call:
+//                                   kvfs::write(d, buf), kvfs::write(d, buf, ec)
 //   tcp-raw|tcp-asio|tcp-static|tcp-table N
 //                                   64-byte sends on a loopback TCP connection
 //
@@ -23,6 +26,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <system_error>
 #include <cstdlib>
 #include <iostream>
 #include <string_view>
@@ -30,18 +34,43 @@
 
 namespace {
 
+// Each loop is a function of its own, as in a user's program: what the
+// compiler inlines into one loop does not depend on the others.
+using dev_null_file = kvfs::descriptor<kvfs::posixfs>;
+using one_byte = std::array<std::byte, 1>;
+
+[[gnu::noinline]] void raw_loop(int fd, const one_byte& one, long n) {
+  for (long i = 0; i < n; ++i) (void)::write(fd, one.data(), one.size());
+}
+[[gnu::noinline]] void static_loop(dev_null_file& d, const one_byte& one, long n) {
+  for (long i = 0; i < n; ++i) (void)d.vfs_write(one);
+}
+[[gnu::noinline]] void write_loop(dev_null_file& d, const one_byte& one, long n) {
+  for (long i = 0; i < n; ++i) (void)kvfs::write(d, one);
+}
+[[gnu::noinline]] void write_ec_loop(dev_null_file& d, const one_byte& one, long n) {
+  std::error_code ec;
+  for (long i = 0; i < n; ++i) (void)kvfs::write(d, one, ec);
+}
+[[gnu::noinline]] void table_loop(kvfs::process& proc, int fd, const one_byte& one, long n) {
+  for (long i = 0; i < n; ++i) (void)proc.write(fd, one);
+}
+
 int devnull_writes(std::string_view mode, long n) {
-  const std::array<std::byte, 1> one{};
+  const one_byte one{};
   auto dev_null = kvfs::open("/dev/null", O_WRONLY);
   if (mode == "raw") {
-    const int fd = dev_null.native_handle();
-    for (long i = 0; i < n; ++i) (void)::write(fd, one.data(), one.size());
+    raw_loop(dev_null.native_handle(), one, n);
   } else if (mode == "static") {
-    for (long i = 0; i < n; ++i) (void)dev_null.vfs_write(one);
+    static_loop(dev_null, one, n);
+  } else if (mode == "write") {
+    write_loop(dev_null, one, n);
+  } else if (mode == "write-ec") {
+    write_ec_loop(dev_null, one, n);
   } else {
     kvfs::process proc;
     const int fd = proc.fd_install(std::move(dev_null));
-    for (long i = 0; i < n; ++i) (void)proc.write(fd, one);
+    table_loop(proc, fd, one, n);
   }
   return EXIT_SUCCESS;
 }
@@ -59,6 +88,22 @@ pid_t drain_in_child(int server_fd, int client_fd) {
   return child;
 }
 
+using message_bytes = std::array<std::byte, 64>;
+
+[[gnu::noinline]] void tcp_raw_loop(int fd, const message_bytes& message, long n) {
+  for (long i = 0; i < n; ++i) (void)::send(fd, message.data(), message.size(), MSG_NOSIGNAL);
+}
+[[gnu::noinline]] void tcp_asio_loop(asio::ip::tcp::socket& socket, const message_bytes& message, long n) {
+  std::error_code ec;
+  for (long i = 0; i < n; ++i) (void)socket.send(asio::buffer(message), 0, ec);
+}
+[[gnu::noinline]] void tcp_static_loop(kvfs::tcp::socket_descriptor<kvfs::no_trace>& d, const message_bytes& message, long n) {
+  for (long i = 0; i < n; ++i) (void)d.vfs_write(message);
+}
+[[gnu::noinline]] void tcp_table_loop(kvfs::process& proc, int fd, const message_bytes& message, long n) {
+  for (long i = 0; i < n; ++i) (void)proc.write(fd, message);
+}
+
 int tcp_sends(std::string_view mode, long n) {
   asio::io_context io;
   kvfs::tcp::acceptor listener(io, {asio::ip::make_address("127.0.0.1"), 0});
@@ -70,20 +115,18 @@ int tcp_sends(std::string_view mode, long n) {
   }  // the parent's copy of the server end closes here
   if (drainer < 0) return EXIT_FAILURE;
 
-  const std::array<std::byte, 64> message{};
+  const message_bytes message{};
   const int native = client.native_handle();
   kvfs::process proc;  // made in every mode: its cost cancels out
   if (mode == "tcp-raw") {
-    for (long i = 0; i < n; ++i) (void)::send(native, message.data(), message.size(), MSG_NOSIGNAL);
+    tcp_raw_loop(native, message, n);
   } else if (mode == "tcp-asio") {
-    std::error_code ec;
-    auto& socket = client.private_data().sk;
-    for (long i = 0; i < n; ++i) (void)socket.send(asio::buffer(message), 0, ec);
+    tcp_asio_loop(client.private_data().sk, message, n);
   } else if (mode == "tcp-static") {
-    for (long i = 0; i < n; ++i) (void)client.vfs_write(message);
+    tcp_static_loop(client, message, n);
   } else {
     const int fd = proc.fd_install(std::move(client));
-    for (long i = 0; i < n; ++i) (void)proc.write(fd, message);
+    tcp_table_loop(proc, fd, message, n);
   }
   ::shutdown(native, SHUT_WR);  // still open: in `client` or in the table
   int status = 0;
@@ -96,8 +139,9 @@ int tcp_sends(std::string_view mode, long n) {
 int main(int argc, char** argv) {
   const std::string_view mode = argc == 3 ? argv[1] : "";
   const long n = argc == 3 ? std::atol(argv[2]) : 0;
-  if (mode == "raw" || mode == "static" || mode == "table") return devnull_writes(mode, n);
+  if (mode == "raw" || mode == "static" || mode == "table" || mode == "write" || mode == "write-ec")
+    return devnull_writes(mode, n);
   if (mode == "tcp-raw" || mode == "tcp-asio" || mode == "tcp-static" || mode == "tcp-table") return tcp_sends(mode, n);
-  std::cerr << "usage: callgrind_probe raw|static|table|tcp-raw|tcp-asio|tcp-static|tcp-table N\n";
+  std::cerr << "usage: callgrind_probe raw|static|table|write|write-ec|tcp-raw|tcp-asio|tcp-static|tcp-table N\n";
   return EXIT_FAILURE;
 }

@@ -74,6 +74,10 @@ ratio_row("/dev/null 1-byte write: table / raw ::write", dispatch, "devnull_tabl
 ratio_row("/dev/null 1-byte write: virtual interface / raw ::write", dispatch, "devnull_virtual", "devnull_raw")
 row("callgrind: extra instructions per call, static path", callgrind["static"], "<= 5", callgrind["static"] <= 5,
     "{:.1f}")
+row("callgrind: extra instructions per call, kvfs::write(d, buf) (throwing form)", callgrind["write"], "<= 10",
+    callgrind["write"] <= 10, "{:.1f}")
+row("callgrind: extra instructions per call, kvfs::write(d, buf, ec)", callgrind["write_ec"], "<= 10",
+    callgrind["write_ec"] <= 10, "{:.1f}")
 row("callgrind: extra instructions per call, table path", callgrind["table"], "<= 40", callgrind["table"] <= 40,
     "{:.1f}")
 ratio_row("64-byte in-memory write: descriptor<ramfs> / hand-written append", dispatch, "memfile_static",

@@ -47,18 +47,24 @@ struct asio_bridge;
 template <class T>
 concept complete_type = requires { sizeof(T); };
 
-inline std::size_t to_size(ssize_t result, std::error_code& ec) noexcept {
-  if (result < 0) {
+// A count, or 0 with `ec` set. Success leaves a clear `ec` untouched:
+// clearing it would call std::system_category() out of line on every call.
+[[gnu::always_inline]] inline std::size_t to_size(ssize_t result, std::error_code& ec) noexcept {
+  if (result < 0) [[unlikely]] {
     ec.assign(static_cast<int>(-result), std::system_category());
     return 0;
   }
-  ec.clear();
+  if (ec) [[unlikely]] ec.clear();
   return static_cast<std::size_t>(result);
 }
 
+[[noreturn, gnu::cold, gnu::noinline]] inline void throw_error(const std::error_code& ec, const char* what) {
+  throw std::system_error(ec, what);
+}
+
 template <class Result>
-Result throw_on_error(Result result, const std::error_code& ec, const char* what) {
-  if (ec) throw std::system_error(ec, what);
+[[gnu::always_inline]] inline Result throw_on_error(Result result, const std::error_code& ec, const char* what) {
+  if (ec) [[unlikely]] throw_error(ec, what);
   return result;
 }
 
@@ -211,8 +217,8 @@ class descriptor {
   // Asio's SyncReadStream and SyncWriteStream. write_some needs nothing of
   // Asio; read_some reports end of file as asio::error::eof, so it needs
   // <kvfs/asio/stream.hpp> (<kvfs/asio.hpp>) included.
-  /// Asio SyncReadStream: reads into `buffers`; 0 and asio::error::eof at the end.
 
+  /// Asio SyncReadStream: reads into `buffers`; 0 and asio::error::eof at the end.
   template <detail::buffer_sequence MutableBuffers>
   std::size_t read_some(const MutableBuffers& buffers, std::error_code& ec) requires can_read<Fs> {
     static_assert(detail::complete_type<detail::asio_bridge<MutableBuffers>>,
@@ -233,15 +239,15 @@ class descriptor {
     }
     return detail::to_size(result, ec);
   }
-  /// Asio SyncReadStream: reads into `buffers`; throws on error.
 
+  /// Asio SyncReadStream: reads into `buffers`; throws on error.
   template <detail::buffer_sequence MutableBuffers>
   std::size_t read_some(const MutableBuffers& buffers) requires can_read<Fs> {
     std::error_code ec;
     return detail::throw_on_error(read_some(buffers, ec), ec, "kvfs::descriptor::read_some");
   }
-  /// Asio SyncWriteStream: writes from `buffers`.
 
+  /// Asio SyncWriteStream: writes from `buffers`.
   template <detail::buffer_sequence ConstBuffers>
   std::size_t write_some(const ConstBuffers& buffers, std::error_code& ec) requires can_write<Fs> {
     detail::gathered_iovecs iov;
@@ -250,8 +256,8 @@ class descriptor {
                                       : vfs_writev({iov.data(), count});
     return detail::to_size(result, ec);
   }
-  /// Asio SyncWriteStream: writes from `buffers`; throws on error.
 
+  /// Asio SyncWriteStream: writes from `buffers`; throws on error.
   template <detail::buffer_sequence ConstBuffers>
   std::size_t write_some(const ConstBuffers& buffers) requires can_write<Fs> {
     std::error_code ec;

@@ -87,7 +87,7 @@ concept socket_descriptor = any_descriptor<D> && requires(D& d, int how) {
 
 /// read(2): at most `buf.size()` bytes; 0 at end of file.
 template <any_descriptor D>
-std::size_t read(D& d, std::span<std::byte> buf, std::error_code& ec) {
+[[gnu::always_inline]] inline std::size_t read(D& d, std::span<std::byte> buf, std::error_code& ec) {
   static_assert(readable_descriptor<D>,
                 "kvfs::read: this file system's file_operations has neither read nor read_iter; "
                 "the kernel's vfs_read answers EINVAL (FMODE_CAN_READ is not set)");
@@ -99,7 +99,7 @@ std::size_t read(D& d, std::span<std::byte> buf, std::error_code& ec) {
 
 /// write(2): may write fewer bytes than given (a short write); see write_all.
 template <any_descriptor D>
-std::size_t write(D& d, std::span<const std::byte> buf, std::error_code& ec) {
+[[gnu::always_inline]] inline std::size_t write(D& d, std::span<const std::byte> buf, std::error_code& ec) {
   static_assert(writable_descriptor<D>,
                 "kvfs::write: this file system's file_operations has neither write nor write_iter; "
                 "the kernel's vfs_write answers EINVAL (FMODE_CAN_WRITE is not set)");
@@ -111,7 +111,7 @@ std::size_t write(D& d, std::span<const std::byte> buf, std::error_code& ec) {
 
 /// readv(2) over an array of segments.
 template <any_descriptor D>
-std::size_t readv(D& d, std::span<const ::iovec> iov, std::error_code& ec) {
+[[gnu::always_inline]] inline std::size_t readv(D& d, std::span<const ::iovec> iov, std::error_code& ec) {
   static_assert(readable_descriptor<D>,
                 "kvfs::readv: this file system's file_operations has neither read nor read_iter; "
                 "the kernel answers EINVAL (FMODE_CAN_READ is not set)");
@@ -123,7 +123,7 @@ std::size_t readv(D& d, std::span<const ::iovec> iov, std::error_code& ec) {
 
 /// writev(2) over an array of segments.
 template <any_descriptor D>
-std::size_t writev(D& d, std::span<const ::iovec> iov, std::error_code& ec) {
+[[gnu::always_inline]] inline std::size_t writev(D& d, std::span<const ::iovec> iov, std::error_code& ec) {
   static_assert(writable_descriptor<D>,
                 "kvfs::writev: this file system's file_operations has neither write nor write_iter; "
                 "the kernel answers EINVAL (FMODE_CAN_WRITE is not set)");
@@ -135,7 +135,7 @@ std::size_t writev(D& d, std::span<const ::iovec> iov, std::error_code& ec) {
 
 /// pread64(2): at an offset, leaving the file position alone.
 template <any_descriptor D>
-std::size_t pread(D& d, std::span<std::byte> buf, loff_t pos, std::error_code& ec) {
+[[gnu::always_inline]] inline std::size_t pread(D& d, std::span<std::byte> buf, loff_t pos, std::error_code& ec) {
   static_assert(positional_readable_descriptor<D>,
                 "kvfs::pread: this file has no position to read at (no FMODE_PREAD: a socket or pipe); "
                 "the kernel answers ESPIPE");
@@ -147,7 +147,7 @@ std::size_t pread(D& d, std::span<std::byte> buf, loff_t pos, std::error_code& e
 
 /// pwrite64(2): at an offset, leaving the file position alone.
 template <any_descriptor D>
-std::size_t pwrite(D& d, std::span<const std::byte> buf, loff_t pos, std::error_code& ec) {
+[[gnu::always_inline]] inline std::size_t pwrite(D& d, std::span<const std::byte> buf, loff_t pos, std::error_code& ec) {
   static_assert(positional_writable_descriptor<D>,
                 "kvfs::pwrite: this file has no position to write at (no FMODE_PWRITE: a socket or "
                 "pipe); the kernel answers ESPIPE");
@@ -238,11 +238,11 @@ std::size_t write_all(D& d, std::span<const std::byte> buf, std::error_code& ec)
 // Convenience overloads: text, and the throwing forms.
 
 template <any_descriptor D>
-std::size_t read(D& d, std::span<char> buf, std::error_code& ec) {
+[[gnu::always_inline]] inline std::size_t read(D& d, std::span<char> buf, std::error_code& ec) {
   return kvfs::read(d, std::as_writable_bytes(buf), ec);
 }
 template <any_descriptor D>
-std::size_t write(D& d, std::string_view text, std::error_code& ec) {
+[[gnu::always_inline]] inline std::size_t write(D& d, std::string_view text, std::error_code& ec) {
   return kvfs::write(d, kvfs::as_bytes(text), ec);
 }
 template <any_descriptor D>
@@ -251,22 +251,22 @@ std::size_t write_all(D& d, std::string_view text, std::error_code& ec) {
 }
 
 template <any_descriptor D>
-std::size_t read(D& d, std::span<std::byte> buf) {
+[[gnu::always_inline]] inline std::size_t read(D& d, std::span<std::byte> buf) {
   std::error_code ec;
   return detail::throw_on_error(kvfs::read(d, buf, ec), ec, "kvfs::read");
 }
 template <any_descriptor D>
-std::size_t read(D& d, std::span<char> buf) {
+[[gnu::always_inline]] inline std::size_t read(D& d, std::span<char> buf) {
   std::error_code ec;
   return detail::throw_on_error(kvfs::read(d, buf, ec), ec, "kvfs::read");
 }
 template <any_descriptor D>
-std::size_t write(D& d, std::span<const std::byte> buf) {
+[[gnu::always_inline]] inline std::size_t write(D& d, std::span<const std::byte> buf) {
   std::error_code ec;
   return detail::throw_on_error(kvfs::write(d, buf, ec), ec, "kvfs::write");
 }
 template <any_descriptor D>
-std::size_t write(D& d, std::string_view text) {
+[[gnu::always_inline]] inline std::size_t write(D& d, std::string_view text) {
   std::error_code ec;
   return detail::throw_on_error(kvfs::write(d, text, ec), ec, "kvfs::write");
 }
@@ -287,22 +287,22 @@ int fcntl(D& d, int cmd, long arg = 0) {
 }
 
 template <any_descriptor D>
-std::size_t readv(D& d, std::span<const ::iovec> iov) {
+[[gnu::always_inline]] inline std::size_t readv(D& d, std::span<const ::iovec> iov) {
   std::error_code ec;
   return detail::throw_on_error(kvfs::readv(d, iov, ec), ec, "kvfs::readv");
 }
 template <any_descriptor D>
-std::size_t writev(D& d, std::span<const ::iovec> iov) {
+[[gnu::always_inline]] inline std::size_t writev(D& d, std::span<const ::iovec> iov) {
   std::error_code ec;
   return detail::throw_on_error(kvfs::writev(d, iov, ec), ec, "kvfs::writev");
 }
 template <any_descriptor D>
-std::size_t pread(D& d, std::span<std::byte> buf, loff_t pos) {
+[[gnu::always_inline]] inline std::size_t pread(D& d, std::span<std::byte> buf, loff_t pos) {
   std::error_code ec;
   return detail::throw_on_error(kvfs::pread(d, buf, pos, ec), ec, "kvfs::pread");
 }
 template <any_descriptor D>
-std::size_t pwrite(D& d, std::span<const std::byte> buf, loff_t pos) {
+[[gnu::always_inline]] inline std::size_t pwrite(D& d, std::span<const std::byte> buf, loff_t pos) {
   std::error_code ec;
   return detail::throw_on_error(kvfs::pwrite(d, buf, pos, ec), ec, "kvfs::pwrite");
 }

@@ -72,8 +72,8 @@ class ostream_trace {
     if (out_ != nullptr) [[unlikely]]
       line_.assign(text);
   }
-  /// One step of the path: its parts joined.
 
+  /// One step of the path: its parts joined.
   template <class... Parts>
   void step(const Parts&... parts) {
     if (out_ != nullptr) [[unlikely]]

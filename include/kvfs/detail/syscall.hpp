@@ -66,7 +66,7 @@ inline thread_local bool this_thread_blocks_sigpipe = false;
 /// costs no system call but its own. Sockets need none of this: kvfs sends
 /// on them with MSG_NOSIGNAL.
 template <class Write>
-ssize_t without_sigpipe(std::size_t requested, Write write) noexcept {
+[[gnu::noinline]] ssize_t without_sigpipe(std::size_t requested, Write write) noexcept {
   if (!this_thread_blocks_sigpipe) [[unlikely]] block_sigpipe_in_this_thread();
   const ssize_t result = write();
   const bool may_have_raised = result == -EPIPE || (result > 0 && static_cast<std::size_t>(result) < requested);

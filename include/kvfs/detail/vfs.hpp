@@ -90,7 +90,7 @@ void trace_op(File& file, const Table& f_op, std::string_view op) {
 
 /// ->read, or new_sync_read() through ->read_iter with one segment.
 template <class File, class Table>
-ssize_t call_read(File& file, const Table& f_op, std::span<std::byte> buf) {
+[[gnu::always_inline]] inline ssize_t call_read(File& file, const Table& f_op, std::span<std::byte> buf) {
   if (f_op.read != nullptr) {
     trace_op(file, f_op, ".read");
     return f_op.read(file, buf);
@@ -102,7 +102,7 @@ ssize_t call_read(File& file, const Table& f_op, std::span<std::byte> buf) {
 
 /// ->write, or new_sync_write() through ->write_iter with one segment.
 template <class File, class Table>
-ssize_t call_write(File& file, const Table& f_op, std::span<const std::byte> buf) {
+[[gnu::always_inline]] inline ssize_t call_write(File& file, const Table& f_op, std::span<const std::byte> buf) {
   if (f_op.write != nullptr) {
     trace_op(file, f_op, ".write");
     return f_op.write(file, buf);
@@ -127,7 +127,7 @@ ssize_t loop_segments(std::span<const ::iovec> iov, Call call) {
 
 // vfs_read(): FMODE_READ (EBADF), FMODE_CAN_READ (EINVAL), the count clamp.
 template <class File, class Table>
-ssize_t vfs_read(File& file, const Table& f_op, std::span<std::byte> buf) {
+[[gnu::always_inline]] inline ssize_t vfs_read(File& file, const Table& f_op, std::span<std::byte> buf) {
   file.trace.step("vfs_read");
   if ((file.f_mode & FMODE_READ) == 0) return -EBADF;
   if (f_op.read == nullptr && f_op.read_iter == nullptr) return -EINVAL;
@@ -137,7 +137,7 @@ ssize_t vfs_read(File& file, const Table& f_op, std::span<std::byte> buf) {
 
 // vfs_write(): FMODE_WRITE (EBADF), FMODE_CAN_WRITE (EINVAL), the count clamp.
 template <class File, class Table>
-ssize_t vfs_write(File& file, const Table& f_op, std::span<const std::byte> buf) {
+[[gnu::always_inline]] inline ssize_t vfs_write(File& file, const Table& f_op, std::span<const std::byte> buf) {
   file.trace.step("vfs_write");
   if ((file.f_mode & FMODE_WRITE) == 0) return -EBADF;
   if (f_op.write == nullptr && f_op.write_iter == nullptr) return -EINVAL;
@@ -189,7 +189,7 @@ ssize_t vfs_writev(File& file, const Table& f_op, std::span<const ::iovec> iov) 
 // ksys_pread64() after its offset check: FMODE_PREAD (ESPIPE) comes before
 // vfs_read()'s FMODE_READ (EBADF).
 template <class File, class Table>
-ssize_t vfs_pread(File& file, const Table& f_op, std::span<std::byte> buf, loff_t pos) {
+[[gnu::always_inline]] inline ssize_t vfs_pread(File& file, const Table& f_op, std::span<std::byte> buf, loff_t pos) {
   file.trace.step("vfs_read");
   if ((file.f_mode & FMODE_PREAD) == 0 || f_op.pread == nullptr) return -ESPIPE;
   if ((file.f_mode & FMODE_READ) == 0) return -EBADF;
@@ -201,7 +201,7 @@ ssize_t vfs_pread(File& file, const Table& f_op, std::span<std::byte> buf, loff_
 // ksys_pwrite64() after its offset check: FMODE_PWRITE (ESPIPE) comes before
 // vfs_write()'s FMODE_WRITE (EBADF).
 template <class File, class Table>
-ssize_t vfs_pwrite(File& file, const Table& f_op, std::span<const std::byte> buf, loff_t pos) {
+[[gnu::always_inline]] inline ssize_t vfs_pwrite(File& file, const Table& f_op, std::span<const std::byte> buf, loff_t pos) {
   file.trace.step("vfs_write");
   if ((file.f_mode & FMODE_PWRITE) == 0 || f_op.pwrite == nullptr) return -ESPIPE;
   if ((file.f_mode & FMODE_WRITE) == 0) return -EBADF;

@@ -178,8 +178,8 @@ struct any_proto {
     const proto_ops_table* ops_;
     void* sk_;
   };
-  /// sock->ops->sendmsg.
 
+  /// sock->ops->sendmsg.
   template <class Trace>
   static ssize_t sendmsg(sock_type& sock, std::span<const ::iovec> iov, int flags, Trace& trace) {
     trace.step(sock.ops().name, ": sendmsg");
