@@ -7,7 +7,7 @@
 // `ostream_trace` prints one line per system call:
 //
 //   write(fd 5) -> vfs_write -> sockfs: socket_file_ops.write_iter -> sock_write_iter
-//       -> __sock_sendmsg -> sock_sendmsg_nosec -> tcp: sendmsg -> asio send = 24
+//       -> __sock_sendmsg -> sock_sendmsg_nosec -> tcp: sendmsg -> send(2) = 24
 #pragma once
 
 #include <sys/types.h>

@@ -30,7 +30,7 @@ TEST_CASE("a socket write is traced through sockfs to the protocol's sendmsg", "
   kvfs::write_all(client, "traced");
   const std::string expected = "write(fd " + std::to_string(fd) +
                                ") -> vfs_write -> sockfs: socket_file_ops.write_iter -> sock_write_iter"
-                               " -> __sock_sendmsg -> sock_sendmsg_nosec -> tcp: sendmsg -> asio send = 6\n";
+                               " -> __sock_sendmsg -> sock_sendmsg_nosec -> tcp: sendmsg -> send(2) = 6\n";
   CHECK(log.str() == expected);
 
   log.str("");
@@ -39,7 +39,7 @@ TEST_CASE("a socket write is traced through sockfs to the protocol's sendmsg", "
   kvfs::writev(client, iov);
   CHECK(log.str() == "writev(fd " + std::to_string(fd) +
                          ") -> vfs_writev -> sockfs: socket_file_ops.write_iter -> sock_write_iter"
-                         " -> __sock_sendmsg -> sock_sendmsg_nosec -> tcp: sendmsg -> asio sendmsg = 2\n");
+                         " -> __sock_sendmsg -> sock_sendmsg_nosec -> tcp: sendmsg -> sendmsg(2) = 2\n");
 
   log.str("");
   kvfs::close(client);

@@ -84,7 +84,7 @@ TEST_CASE("socket(2) reserves a number, makes the file, installs it: in the kern
   CHECK(log.str() == "write(fd " + std::to_string(fd) +
                          ") -> ksys_write -> fdget_pos -> vfs_write -> sockfs: socket_file_ops.write_iter"
                          " -> sock_write_iter -> __sock_sendmsg -> sock_sendmsg_nosec -> sock->ops: sendmsg"
-                         " -> tcp: sendmsg -> asio send = 4\n");
+                         " -> tcp: sendmsg -> send(2) = 4\n");
   std::array<char, 8> got{};
   CHECK(kvfs::read(peer, std::span<char>(got)) == 4);
   CHECK(proc.close(fd) == 0);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: BSL-1.0
 // kvfs/net/detail/asio_stream_proto.hpp - the proto_ops every Asio
 // stream-socket protocol shares (asio::ip::tcp::socket,
-// asio::local::stream_protocol::socket): sendmsg is Asio's send, with the
-// single-buffer case kept on send(2) and a sequence on sendmsg(2).
+// asio::local::stream_protocol::socket): Asio makes, connects and waits on
+// the socket; a synchronous transfer is the kernel's call on it (send(2) for
+// one buffer, sendmsg(2) for a sequence), so the socket's options apply.
 #pragma once
 
 #include <kvfs/asio/stream.hpp>
@@ -43,35 +44,37 @@ template <class AsioSocket>
 struct asio_stream_proto {
   using sock_type = AsioSocket;
 
+  /// ->sendmsg: one buffer is send(2), a sequence sendmsg(2), on the host
+  /// socket (see to_kernel for when Asio's send waits instead).
   template <class Trace>
   static ssize_t sendmsg(sock_type& sk, std::span<const ::iovec> iov, int flags, Trace& trace) {
     if (to_kernel(sk, iov, flags)) {
+      if (iov.size() == 1) {
+        trace.step("send(2)");
+        return detail::retry_eintr([&] { return ::send(native_handle(sk), iov[0].iov_base, iov[0].iov_len, flags); });
+      }
       trace.step("sendmsg(2)");
       return raw_transfer(sk, iov, flags, &::sendmsg);
     }
-    if (iov.size() == 1) {
-      trace.step("asio send");
-      const asio::const_buffer buffer(iov[0].iov_base, iov[0].iov_len);
-      return retry_interrupted([&](std::error_code& ec) { return sk.send(buffer, flags, ec); });
-    }
-    trace.step("asio sendmsg");
+    trace.step("asio send");
     std::array<asio::const_buffer, detail::max_gathered_buffers> storage;
     const auto buffers = detail::to_asio_buffers(iov, storage);
     return retry_interrupted([&](std::error_code& ec) { return sk.send(buffers, flags, ec); });
   }
 
+  /// ->recvmsg: one buffer is recv(2), a sequence recvmsg(2), on the host
+  /// socket (see to_kernel for when Asio's receive waits instead).
   template <class Trace>
   static ssize_t recvmsg(sock_type& sk, std::span<const ::iovec> iov, int flags, Trace& trace) {
     if (to_kernel(sk, iov, flags)) {
+      if (iov.size() == 1) {
+        trace.step("recv(2)");
+        return detail::retry_eintr([&] { return ::recv(native_handle(sk), iov[0].iov_base, iov[0].iov_len, flags); });
+      }
       trace.step("recvmsg(2)");
       return raw_transfer(sk, iov, flags, &::recvmsg);
     }
-    if (iov.size() == 1) {
-      trace.step("asio recv");
-      const asio::mutable_buffer buffer(iov[0].iov_base, iov[0].iov_len);
-      return retry_interrupted([&](std::error_code& ec) { return sk.receive(buffer, flags, ec); });
-    }
-    trace.step("asio recvmsg");
+    trace.step("asio receive");
     std::array<asio::mutable_buffer, detail::max_gathered_buffers> storage;
     const auto buffers = detail::to_asio_buffers(iov, storage);
     return retry_interrupted([&](std::error_code& ec) { return sk.receive(buffers, flags, ec); });
@@ -131,13 +134,18 @@ struct asio_stream_proto {
   }
 
  private:
-  // Two cases go to the kernel directly, not through Asio: MSG_DONTWAIT
-  // (O_NONBLOCK in f_flags) on a socket Asio thinks blocking, where Asio
-  // would wait for readiness after EAGAIN; and a transfer of 0 bytes, which
-  // Asio completes at once but the kernel answers with the socket's state
-  // (EPIPE unconnected, ENOTCONN, a pending ECONNRESET).
+  // A transfer is the kernel's own call on the host socket, which is what
+  // makes the socket's options apply as on Linux: SO_RCVTIMEO and
+  // SO_SNDTIMEO end a blocking call with EAGAIN (Asio's synchronous call
+  // would wait for readiness again after that EAGAIN, forever), MSG_DONTWAIT
+  // and a 0-byte transfer answer with the socket's state. The one case left
+  // to Asio: Asio holds the host socket non-blocking for its own
+  // asynchronous operations while the file is blocking and the call did not
+  // ask MSG_DONTWAIT; Asio's call then waits for readiness as a blocking
+  // socket would (without the timeouts).
   static bool to_kernel(sock_type& sk, std::span<const ::iovec> iov, int flags) noexcept {
-    if ((flags & MSG_DONTWAIT) != 0 && !sk.non_blocking()) return true;
+    if (!sk.native_non_blocking()) [[likely]] return true;
+    if ((flags & MSG_DONTWAIT) != 0 || sk.non_blocking()) return true;
     return iov.size() == 1 ? iov[0].iov_len == 0 : detail::iov_length(iov) == 0;
   }
 
