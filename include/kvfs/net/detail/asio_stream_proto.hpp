@@ -57,9 +57,7 @@ struct asio_stream_proto {
       return raw_transfer(sk, iov, flags, &::sendmsg);
     }
     trace.step("asio send");
-    std::array<asio::const_buffer, detail::max_gathered_buffers> storage;
-    const auto buffers = detail::to_asio_buffers(iov, storage);
-    return retry_interrupted([&](std::error_code& ec) { return sk.send(buffers, flags, ec); });
+    return asio_send(sk, iov, flags);
   }
 
   /// ->recvmsg: one buffer is recv(2), a sequence recvmsg(2), on the host
@@ -75,9 +73,7 @@ struct asio_stream_proto {
       return raw_transfer(sk, iov, flags, &::recvmsg);
     }
     trace.step("asio receive");
-    std::array<asio::mutable_buffer, detail::max_gathered_buffers> storage;
-    const auto buffers = detail::to_asio_buffers(iov, storage);
-    return retry_interrupted([&](std::error_code& ec) { return sk.receive(buffers, flags, ec); });
+    return asio_receive(sk, iov, flags);
   }
 
   static int shutdown(sock_type& sk, int how) {
@@ -147,6 +143,19 @@ struct asio_stream_proto {
     if (!sk.native_non_blocking()) [[likely]] return true;
     if ((flags & MSG_DONTWAIT) != 0 || sk.non_blocking()) return true;
     return iov.size() == 1 ? iov[0].iov_len == 0 : detail::iov_length(iov) == 0;
+  }
+
+  // Asio's synchronous calls, out of line: their 64-buffer arrays would
+  // otherwise weigh on every transfer's stack frame.
+  [[gnu::noinline]] static ssize_t asio_send(sock_type& sk, std::span<const ::iovec> iov, int flags) {
+    std::array<asio::const_buffer, detail::max_gathered_buffers> storage;
+    const auto buffers = detail::to_asio_buffers(iov, storage);
+    return retry_interrupted([&](std::error_code& ec) { return sk.send(buffers, flags, ec); });
+  }
+  [[gnu::noinline]] static ssize_t asio_receive(sock_type& sk, std::span<const ::iovec> iov, int flags) {
+    std::array<asio::mutable_buffer, detail::max_gathered_buffers> storage;
+    const auto buffers = detail::to_asio_buffers(iov, storage);
+    return retry_interrupted([&](std::error_code& ec) { return sk.receive(buffers, flags, ec); });
   }
 
   template <class Call>
