@@ -102,6 +102,16 @@ struct real_kernel {
   long listen(int fd, int backlog) { return raw_result(::listen(fd, backlog)); }
   long accept4(int fd, int flags) { return raw_result(::accept4(fd, nullptr, nullptr, flags)); }
   long getsockname(int fd, ::sockaddr* a, socklen_t* len) { return raw_result(::getsockname(fd, a, len)); }
+  long getpeername(int fd, ::sockaddr* a, socklen_t* len) { return raw_result(::getpeername(fd, a, len)); }
+  long setsockopt(int fd, int level, int name, const void* v, socklen_t len) {
+    return raw_result(::setsockopt(fd, level, name, v, len));
+  }
+  long getsockopt(int fd, int level, int name, void* v, socklen_t* len) {
+    return raw_result(::getsockopt(fd, level, name, v, len));
+  }
+  long socketpair(int family, int type, int protocol, std::span<int, 2> sv) {
+    return raw_result(::socketpair(family, type, protocol, sv.data()));
+  }
   long ftruncate(int fd, kvfs::loff_t length) { return raw_result(::ftruncate(fd, length)); }
   long chmod(const std::string& p, mode_t mode) { return raw_result(::chmod(p.c_str(), mode)); }
   long fchmod(int fd, mode_t mode) { return raw_result(::fchmod(fd, mode)); }
@@ -230,6 +240,16 @@ struct kvfs_kernel {
   long listen(int fd, int backlog) { return proc.listen(fd, backlog); }
   long accept4(int fd, int flags) { return proc.accept4(fd, flags); }
   long getsockname(int fd, ::sockaddr* a, socklen_t* len) { return proc.getsockname(fd, a, len); }
+  long getpeername(int fd, ::sockaddr* a, socklen_t* len) { return proc.getpeername(fd, a, len); }
+  long setsockopt(int fd, int level, int name, const void* v, socklen_t len) {
+    return proc.setsockopt(fd, level, name, v, len);
+  }
+  long getsockopt(int fd, int level, int name, void* v, socklen_t* len) {
+    return proc.getsockopt(fd, level, name, v, len);
+  }
+  long socketpair(int family, int type, int protocol, std::span<int, 2> sv) {
+    return proc.socketpair(family, type, protocol, sv);
+  }
 
   std::pair<long, long> tcp_pair(int client_flags = 0) {
     kvfs::tcp::acceptor listener(io, {asio::ip::make_address("127.0.0.1"), 0});

@@ -19,6 +19,7 @@
 #include <kvfs/trace.hpp>
 
 #include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -208,6 +209,19 @@ class descriptor {
   int sock_shutdown(int how) requires requires(file_type& f) { Fs::shutdown(f, how); }
   {
     return trace_call("shutdown", [&] { return is_open() ? Fs::shutdown(file_, how) : -EBADF; });
+  }
+
+  /// setsockopt(2): only a socket's file system provides it.
+  int sock_setsockopt(int level, int name, const void* value, socklen_t len) requires
+      requires(file_type& f) { Fs::setsockopt(f, level, name, value, len); }
+  {
+    return trace_call("setsockopt", [&] { return is_open() ? Fs::setsockopt(file_, level, name, value, len) : -EBADF; });
+  }
+  /// getsockopt(2): only a socket's file system provides it.
+  int sock_getsockopt(int level, int name, void* value, socklen_t* len) requires
+      requires(file_type& f) { Fs::getsockopt(f, level, name, value, len); }
+  {
+    return trace_call("getsockopt", [&] { return is_open() ? Fs::getsockopt(file_, level, name, value, len) : -EBADF; });
   }
 
   /// The host descriptor that carries the file's data (kvfs::copy's

@@ -212,3 +212,28 @@ TEST_CASE("Unix-domain stream sockets: a named socket and a socketpair", "[sockf
   kvfs::unix_stream::connect(io, kvfs::unix_stream::endpoint((dir / "nobody").string()), ec);
   CHECK(ec == errno_code(ENOENT));
 }
+
+TEST_CASE("SO_RCVTIMEO on a static socket descriptor: EAGAIN after the time; a bad timeval is EDOM",
+          "[sockfs][sockopt]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  tcp_pair pair;
+  const ::timeval tv{0, 30'000};
+  kvfs::setsockopt(pair.server, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::timeval back{};
+  socklen_t len = sizeof back;
+  kvfs::getsockopt(pair.server, SOL_SOCKET, SO_RCVTIMEO, &back, &len);
+  CHECK((back.tv_sec == 0 && back.tv_usec >= 30'000 && back.tv_usec < 100'000));
+  std::array<char, 8> buf{};
+  std::error_code ec;
+  const auto start = std::chrono::steady_clock::now();
+  CHECK(kvfs::read(pair.server, std::span<char>(buf), ec) == 0);
+  CHECK(ec == errno_code(EAGAIN));
+  CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(25));
+  const ::timeval bad{0, 1'000'000};
+  kvfs::setsockopt(pair.server, SOL_SOCKET, SO_RCVTIMEO, &bad, sizeof bad, ec);
+  CHECK(ec == errno_code(EDOM));
+  CHECK_THROWS_AS(kvfs::setsockopt(pair.server, SOL_SOCKET, SO_RCVTIMEO, &bad, sizeof bad), std::system_error);
+  // The data still arrives once there is some.
+  kvfs::write(pair.client, "late");
+  CHECK(kvfs::read(pair.server, std::span<char>(buf)) == 4);
+}

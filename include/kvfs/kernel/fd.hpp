@@ -57,6 +57,14 @@ class fd {
   int vfs_poll_wait() { return static_cast<int>(proc_->poll_wait(number_)); }
   /// shutdown(2) on the number.
   int sock_shutdown(int how) { return static_cast<int>(proc_->shutdown(number_, how)); }
+  /// setsockopt(2) on the number.
+  int sock_setsockopt(int level, int name, const void* value, socklen_t len) {
+    return static_cast<int>(proc_->setsockopt(number_, level, name, value, len));
+  }
+  /// getsockopt(2) on the number.
+  int sock_getsockopt(int level, int name, void* value, socklen_t* len) {
+    return static_cast<int>(proc_->getsockopt(number_, level, name, value, len));
+  }
   /// close(2) of the number.
   int release() { return static_cast<int>(proc_->close(number_)); }
 

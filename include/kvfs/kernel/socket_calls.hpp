@@ -103,11 +103,67 @@ class socket_calls {
       return any_proto::listen(sock.sk, backlog);
     });
   }
+  /// socketpair(2) as __sys_socketpair(): the flags (EINVAL), two numbers
+  /// (EMFILE: nothing made), written to `sv` at once, then two sockets
+  /// (__sock_create()'s checks), the protocol's ->socketpair (EOPNOTSUPP
+  /// but for AF_UNIX), the two files, and fd_install() of both. 0 or -errno.
+  long socketpair(int family, int type, int protocol, std::span<int, 2> sv) {
+    constexpr int SOCK_TYPE_MASK = 0xf;  // include/linux/net.h
+    const int flags = type & ~SOCK_TYPE_MASK;
+    type &= SOCK_TYPE_MASK;
+    ostream_trace trace = self().trace();
+    if (trace.active()) trace.begin_call("socketpair(" + std::to_string(family) + ", " + std::to_string(type) + ")");
+    trace.step("__sys_socketpair");
+    if ((flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) != 0) return traced_end(trace, -EINVAL);
+    fd_table& files = self().files();
+    const int fd1 = files.get_unused_fd_flags(flags & SOCK_CLOEXEC);
+    if (fd1 < 0) return traced_end(trace, fd1);
+    const int fd2 = files.get_unused_fd_flags(flags & SOCK_CLOEXEC);
+    if (fd2 < 0) {
+      files.put_unused_fd(fd1);
+      return traced_end(trace, fd2);
+    }
+    sv[0] = fd1;
+    sv[1] = fd2;
+    sock_create_args first{family, protocol, flags, trace, std::nullopt};
+    sock_create_args second{family, protocol, flags, trace, std::nullopt};
+    int error = sock_create(type, first);
+    if (error == 0) error = sock_create(type, second);
+    if (error == 0) {
+      trace.step("sock->ops: socketpair");
+      error = any_proto::socketpair(*first.sock, *second.sock);
+    }
+    if (error < 0) {
+      files.put_unused_fd(fd1);
+      files.put_unused_fd(fd2);
+      return traced_end(trace, error);
+    }
+    install_socket(fd1, std::move(*first.sock), flags, trace);
+    install_socket(fd2, std::move(*second.sock), flags, trace);
+    return traced_end(trace, 0);
+  }
+
   /// setsockopt(2): the option is set on the host socket (sock_setsockopt).
   long setsockopt(int fd, int level, int name, const void* value, socklen_t len) {
     return with_socket(fd, {"setsockopt", "__sys_setsockopt", "sockfd_lookup_light"}, [&](kvfs::socket<any_proto>& sock, any_file&) -> long {
       return ::setsockopt(sock.native_handle(), level, name, value, len) < 0 ? -errno : 0;
     });
+  }
+  /// getsockopt(2): the host socket's option (sock_getsockopt), e.g. the
+  /// SO_RCVTIMEO a setsockopt(2) set, as the kernel rounded it.
+  long getsockopt(int fd, int level, int name, void* value, socklen_t* len) {
+    return with_socket(fd, {"getsockopt", "__sys_getsockopt", "sockfd_lookup_light"},
+                       [&](kvfs::socket<any_proto>& sock, any_file&) -> long {
+                         return ::getsockopt(sock.native_handle(), level, name, value, len) < 0 ? -errno : 0;
+                       });
+  }
+  /// getpeername(2): the protocol's ->getname(peer), the host socket's peer
+  /// (ENOTCONN when it has none).
+  long getpeername(int fd, ::sockaddr* addr, socklen_t* len) {
+    return with_socket(fd, {"getpeername", "__sys_getpeername", "sockfd_lookup_light"},
+                       [&](kvfs::socket<any_proto>& sock, any_file&) -> long {
+                         return ::getpeername(sock.native_handle(), addr, len) < 0 ? -errno : 0;
+                       });
   }
   /// getsockname(2): the protocol's ->getname.
   long getsockname(int fd, ::sockaddr* addr, socklen_t* len) {
@@ -198,11 +254,16 @@ class socket_calls {
     trace.step("get_unused_fd_flags");
     const int fd = self().files().get_unused_fd_flags(flags & SOCK_CLOEXEC);
     if (fd < 0) return fd;
+    install_socket(fd, std::move(sock), flags, trace);
+    return fd;
+  }
+
+  // sock_alloc_file() of `sock`, then fd_install() at the reserved `fd`.
+  void install_socket(int fd, any_proto::sock_type sock, int flags, ostream_trace& trace) {
     detail::trace_sock_alloc_file<any_proto>(trace);
     descriptor<sockfs<any_proto>> file(kvfs::socket<any_proto>{std::move(sock)}, O_RDWR | (flags & SOCK_NONBLOCK));
     trace.step("fd_install");
     self().fd_install(fd, make_file(std::move(file)), "socket");
-    return fd;
   }
 
   static long traced_end(ostream_trace& trace, long result) {

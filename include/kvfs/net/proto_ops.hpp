@@ -90,6 +90,9 @@ struct proto_ops_table {
   int (*accept)(void* sk, int flags, void** accepted) = nullptr;  ///< *accepted: a new socket object
   /// ->getname (getsockname), or null (EOPNOTSUPP).
   int (*getname)(const void* sk, ::sockaddr*, socklen_t*) = nullptr;
+  /// ->socketpair: the two fresh sockets become one connected pair, or null
+  /// (sock_no_socketpair: EOPNOTSUPP).
+  int (*socketpair)(void* a, void* b) = nullptr;
 };
 
 template <proto_ops Proto>
@@ -126,6 +129,9 @@ constexpr proto_ops_table make_proto_ops() noexcept {
     table.getname = [](const void* sk, ::sockaddr* addr, socklen_t* len) {
       return Proto::getname(*static_cast<const sock*>(sk), addr, len);
     };
+  }
+  if constexpr (requires(sock& a) { Proto::socketpair(a, a); }) {
+    table.socketpair = [](void* a, void* b) { return Proto::socketpair(*static_cast<sock*>(a), *static_cast<sock*>(b)); };
   }
   return table;
 }
@@ -213,6 +219,10 @@ struct any_proto {
   /// sock->ops->getname.
   static int getname(const sock_type& sock, ::sockaddr* addr, socklen_t* len) {
     return sock.ops().getname != nullptr ? sock.ops().getname(sock.sk(), addr, len) : -EOPNOTSUPP;
+  }
+  /// sock->ops->socketpair (EOPNOTSUPP where the protocol has none).
+  static int socketpair(sock_type& a, sock_type& b) {
+    return a.ops().socketpair != nullptr ? a.ops().socketpair(a.sk(), b.sk()) : -EOPNOTSUPP;
   }
   /// The accepted socket shares the listener's protocol table.
   static int accept(sock_type& sock, int flags, std::optional<sock_type>& accepted) {

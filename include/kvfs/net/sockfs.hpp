@@ -165,6 +165,22 @@ struct sockfs : detail::sock_erasure<Proto> {
     return file.private_data;
   }
 
+  /// setsockopt(2) on a socket file: sock_setsockopt() of the host socket
+  /// (SO_RCVTIMEO and SO_SNDTIMEO then bound blocking transfers; a bad
+  /// timeval is EDOM).
+  template <class File>
+  static int setsockopt(File& file, int level, int name, const void* value, socklen_t len) {
+    file.trace.step("sock_setsockopt");
+    return ::setsockopt(sock_from_file(file).native_handle(), level, name, value, len) < 0 ? -errno : 0;
+  }
+
+  /// getsockopt(2) on a socket file: sock_getsockopt() of the host socket.
+  template <class File>
+  static int getsockopt(File& file, int level, int name, void* value, socklen_t* len) {
+    file.trace.step("sock_getsockopt");
+    return ::getsockopt(sock_from_file(file).native_handle(), level, name, value, len) < 0 ? -errno : 0;
+  }
+
   // __sys_shutdown_sock() → the protocol's ->shutdown.
   /// shutdown(2) on a socket file.
   template <class File>

@@ -15,6 +15,10 @@
 #include <asio/local/connect_pair.hpp>
 #include <asio/local/stream_protocol.hpp>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <string_view>
 #include <system_error>
 #include <utility>
@@ -25,6 +29,34 @@ namespace kvfs {
 struct unix_stream : detail::asio_stream_socket<unix_stream, asio::local::stream_protocol> {
   /// "unix" in the trace.
   static constexpr std::string_view name = "unix";
+
+  /// ->socketpair (unix_socketpair()): the two sockets become one connected
+  /// pair (here: a host socketpair(2) replaces them), keeping their
+  /// non-blocking state.
+  static int socketpair(sock_type& a, sock_type& b) {
+    int fds[2] = {-1, -1};
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0) return -errno;
+    const bool non_blocking = a.non_blocking();
+    std::error_code ec;
+    a.close(ec);
+    b.close(ec);
+    a.assign(asio::local::stream_protocol(), fds[0], ec);
+    if (ec) {
+      ::close(fds[0]);
+      ::close(fds[1]);
+      return -ec.value();
+    }
+    b.assign(asio::local::stream_protocol(), fds[1], ec);
+    if (ec) {
+      ::close(fds[1]);
+      return -ec.value();
+    }
+    if (non_blocking) {
+      a.non_blocking(true, ec);
+      b.non_blocking(true, ec);
+    }
+    return ec ? -ec.value() : 0;
+  }
 
   /// socketpair(AF_UNIX, SOCK_STREAM): two connected descriptors.
   static std::pair<socket_descriptor<no_trace>, socket_descriptor<no_trace>> pair(asio::io_context& io, int flags = 0) {
