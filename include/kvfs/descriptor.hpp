@@ -46,7 +46,9 @@ template <class Buffers>
 struct asio_bridge;
 
 template <class T>
-concept complete_type = requires { sizeof(T); };
+concept complete_type = requires {
+  sizeof(T);
+};
 
 // A count, or 0 with `ec` set. Success leaves a clear `ec` untouched:
 // clearing it would call std::system_category() out of line on every call.
@@ -55,7 +57,8 @@ concept complete_type = requires { sizeof(T); };
     ec.assign(static_cast<int>(-result), std::system_category());
     return 0;
   }
-  if (ec) [[unlikely]] ec.clear();
+  if (ec) [[unlikely]]
+    ec.clear();
   return static_cast<std::size_t>(result);
 }
 
@@ -65,7 +68,8 @@ concept complete_type = requires { sizeof(T); };
 
 template <class Result>
 [[gnu::always_inline]] inline Result throw_on_error(Result result, const std::error_code& ec, const char* what) {
-  if (ec) [[unlikely]] throw_error(ec, what);
+  if (ec) [[unlikely]]
+    throw_error(ec, what);
   return result;
 }
 
@@ -212,16 +216,20 @@ class descriptor {
   }
 
   /// setsockopt(2): only a socket's file system provides it.
-  int sock_setsockopt(int level, int name, const void* value, socklen_t len) requires
-      requires(file_type& f) { Fs::setsockopt(f, level, name, value, len); }
+  int sock_setsockopt(int level, int name, const void* value, socklen_t len) requires requires(file_type& f) {
+    Fs::setsockopt(f, level, name, value, len);
+  }
   {
-    return trace_call("setsockopt", [&] { return is_open() ? Fs::setsockopt(file_, level, name, value, len) : -EBADF; });
+    return trace_call("setsockopt",
+                      [&] { return is_open() ? Fs::setsockopt(file_, level, name, value, len) : -EBADF; });
   }
   /// getsockopt(2): only a socket's file system provides it.
-  int sock_getsockopt(int level, int name, void* value, socklen_t* len) requires
-      requires(file_type& f) { Fs::getsockopt(f, level, name, value, len); }
+  int sock_getsockopt(int level, int name, void* value, socklen_t* len) requires requires(file_type& f) {
+    Fs::getsockopt(f, level, name, value, len);
+  }
   {
-    return trace_call("getsockopt", [&] { return is_open() ? Fs::getsockopt(file_, level, name, value, len) : -EBADF; });
+    return trace_call("getsockopt",
+                      [&] { return is_open() ? Fs::getsockopt(file_, level, name, value, len) : -EBADF; });
   }
 
   /// The host descriptor that carries the file's data (kvfs::copy's

@@ -36,26 +36,29 @@ struct basic_f_op {
   std::string_view name;     ///< the table's own name, e.g. socket_file_ops
   // The operations: the policy's member of that name, or null where it has
   // none (the VFS then answers with the kernel's errno).
-  loff_t (*llseek)(File&, loff_t, int) = nullptr;  ///< ->llseek: lseek(2): the new position
-  ssize_t (*read)(File&, std::span<std::byte>) = nullptr;  ///< ->read: read(2) into one buffer
+  loff_t (*llseek)(File&, loff_t, int) = nullptr;                 ///< ->llseek: lseek(2): the new position
+  ssize_t (*read)(File&, std::span<std::byte>) = nullptr;         ///< ->read: read(2) into one buffer
   ssize_t (*write)(File&, std::span<const std::byte>) = nullptr;  ///< ->write: write(2) from one buffer
-  ssize_t (*read_iter)(File&, std::span<const ::iovec>) = nullptr;  ///< ->read_iter: readv(2), and read(2) without ->read
-  ssize_t (*write_iter)(File&, std::span<const ::iovec>) = nullptr;  ///< ->write_iter: writev(2), and write(2) without ->write
-  ssize_t (*pread)(File&, std::span<std::byte>, loff_t) = nullptr;  ///< ->pread: pread64(2) at a position
+  ssize_t (*read_iter)(File&,
+                       std::span<const ::iovec>) = nullptr;  ///< ->read_iter: readv(2), and read(2) without ->read
+  ssize_t (*write_iter)(File&,
+                        std::span<const ::iovec>) = nullptr;  ///< ->write_iter: writev(2), and write(2) without ->write
+  ssize_t (*pread)(File&, std::span<std::byte>, loff_t) = nullptr;         ///< ->pread: pread64(2) at a position
   ssize_t (*pwrite)(File&, std::span<const std::byte>, loff_t) = nullptr;  ///< ->pwrite: pwrite64(2) at a position
-  short (*poll)(File&) = nullptr;  ///< ->poll: what the file is ready for now
-  int (*poll_wait)(File&) = nullptr;  ///< ->poll_wait: the host descriptor to wait on
-  int (*setfl)(File&, int) = nullptr;  ///< ->setfl: fcntl(F_SETFL) mirrored onto what backs the file
+  short (*poll)(File&) = nullptr;                                          ///< ->poll: what the file is ready for now
+  int (*poll_wait)(File&) = nullptr;     ///< ->poll_wait: the host descriptor to wait on
+  int (*setfl)(File&, int) = nullptr;    ///< ->setfl: fcntl(F_SETFL) mirrored onto what backs the file
   int (*fasync)(File&, bool) = nullptr;  ///< ->fasync: O_ASYNC on or off
-  ssize_t (*iterate_shared)(File&, std::span<std::byte>) = nullptr;  ///< ->iterate_shared: getdents64(2) records from the position
-  int (*fsync)(File&) = nullptr;  ///< ->fsync: fsync(2)
+  ssize_t (*iterate_shared)(File&, std::span<std::byte>) =
+      nullptr;                                      ///< ->iterate_shared: getdents64(2) records from the position
+  int (*fsync)(File&) = nullptr;                    ///< ->fsync: fsync(2)
   int (*getattr)(File&, struct ::stat&) = nullptr;  ///< ->getattr: fstat(2)
   int (*setattr)(File&, const iattr&) = nullptr;  ///< ->setattr: an attribute change through the open file (ATTR_FILE)
-  int (*release)(File&) = nullptr;  ///< ->release: the last close (__fput)
+  int (*release)(File&) = nullptr;                ///< ->release: the last close (__fput)
   int (*host_fd)(File&) = nullptr;  ///< ->host_fd: the host descriptor carrying the data, for splice and sendfile
-  bool splice_write = false;     ///< can be sendfile's output (->splice_write)
-  bool splice_read = false;      ///< can be sendfile's input (->splice_read)
-  bool reads_leave_pos = false;  ///< a read does not move the position (/dev/zero)
+  bool splice_write = false;        ///< can be sendfile's output (->splice_write)
+  bool splice_read = false;         ///< can be sendfile's input (->splice_read)
+  bool reads_leave_pos = false;     ///< a read does not move the position (/dev/zero)
 };
 
 /// Generates the table of `Fs` for files of type `File`; each entry casts
@@ -345,30 +348,37 @@ struct host_fd_call {
 /// shared with the descriptor table, which passes a basic_f_op.
 template <file_system_type Fs>
 struct static_f_op {
-  using ops = file_operations_of<Fs>;  ///< the policy
-  static constexpr std::string_view fs_name = kvfs::fs_name<Fs>;  ///< the owner: file_system_type.name
-  static constexpr std::string_view name = f_op_name<Fs>;  ///< the table's own name, e.g. socket_file_ops
-  static constexpr bool splice_write = has_splice_write<Fs>;  ///< can be sendfile's output
-  static constexpr bool splice_read = has_splice_read<Fs>;  ///< can be sendfile's input
+  using ops = file_operations_of<Fs>;                               ///< the policy
+  static constexpr std::string_view fs_name = kvfs::fs_name<Fs>;    ///< the owner: file_system_type.name
+  static constexpr std::string_view name = f_op_name<Fs>;           ///< the table's own name, e.g. socket_file_ops
+  static constexpr bool splice_write = has_splice_write<Fs>;        ///< can be sendfile's output
+  static constexpr bool splice_read = has_splice_read<Fs>;          ///< can be sendfile's input
   static constexpr bool reads_leave_pos = has_reads_leave_pos<Fs>;  ///< a read does not move the position
   // The operations: each calls the policy's member of that name, or
   // compares equal to nullptr when the policy has none.
   static constexpr detail::f_op_entry<has_llseek<Fs>, detail::llseek_call<Fs>> llseek{};  ///< ->llseek, or == nullptr
-  static constexpr detail::f_op_entry<has_read<Fs>, detail::read_call<Fs>> read{};  ///< ->read, or == nullptr
-  static constexpr detail::f_op_entry<has_write<Fs>, detail::write_call<Fs>> write{};  ///< ->write, or == nullptr
-  static constexpr detail::f_op_entry<has_read_iter<Fs>, detail::read_iter_call<Fs>> read_iter{};  ///< ->read_iter, or == nullptr
-  static constexpr detail::f_op_entry<has_write_iter<Fs>, detail::write_iter_call<Fs>> write_iter{};  ///< ->write_iter, or == nullptr
+  static constexpr detail::f_op_entry<has_read<Fs>, detail::read_call<Fs>> read{};        ///< ->read, or == nullptr
+  static constexpr detail::f_op_entry<has_write<Fs>, detail::write_call<Fs>> write{};     ///< ->write, or == nullptr
+  static constexpr detail::f_op_entry<has_read_iter<Fs>, detail::read_iter_call<Fs>>
+      read_iter{};  ///< ->read_iter, or == nullptr
+  static constexpr detail::f_op_entry<has_write_iter<Fs>, detail::write_iter_call<Fs>>
+      write_iter{};                                                                    ///< ->write_iter, or == nullptr
   static constexpr detail::f_op_entry<has_pread<Fs>, detail::pread_call<Fs>> pread{};  ///< ->pread, or == nullptr
   static constexpr detail::f_op_entry<has_pwrite<Fs>, detail::pwrite_call<Fs>> pwrite{};  ///< ->pwrite, or == nullptr
-  static constexpr detail::f_op_entry<has_poll<Fs>, detail::poll_call<Fs>> poll{};  ///< ->poll, or == nullptr
-  static constexpr detail::f_op_entry<has_poll_wait<Fs>, detail::poll_wait_call<Fs>> poll_wait{};  ///< ->poll_wait, or == nullptr
+  static constexpr detail::f_op_entry<has_poll<Fs>, detail::poll_call<Fs>> poll{};        ///< ->poll, or == nullptr
+  static constexpr detail::f_op_entry<has_poll_wait<Fs>, detail::poll_wait_call<Fs>>
+      poll_wait{};                                                                     ///< ->poll_wait, or == nullptr
   static constexpr detail::f_op_entry<has_setfl<Fs>, detail::setfl_call<Fs>> setfl{};  ///< ->setfl, or == nullptr
   static constexpr detail::f_op_entry<has_fasync<Fs>, detail::fasync_call<Fs>> fasync{};  ///< ->fasync, or == nullptr
-  static constexpr detail::f_op_entry<has_iterate_shared<Fs>, detail::iterate_shared_call<Fs>> iterate_shared{};  ///< ->iterate_shared, or == nullptr
+  static constexpr detail::f_op_entry<has_iterate_shared<Fs>, detail::iterate_shared_call<Fs>>
+      iterate_shared{};  ///< ->iterate_shared, or == nullptr
   static constexpr detail::f_op_entry<has_fsync<Fs>, detail::fsync_call<Fs>> fsync{};  ///< ->fsync, or == nullptr
-  static constexpr detail::f_op_entry<has_getattr<Fs>, detail::getattr_call<Fs>> getattr{};  ///< ->getattr, or == nullptr
-  static constexpr detail::f_op_entry<has_release<Fs>, detail::release_call<Fs>> release{};  ///< ->release, or == nullptr
-  static constexpr detail::f_op_entry<has_host_fd<Fs>, detail::host_fd_call<Fs>> host_fd{};  ///< ->host_fd, or == nullptr
+  static constexpr detail::f_op_entry<has_getattr<Fs>, detail::getattr_call<Fs>>
+      getattr{};  ///< ->getattr, or == nullptr
+  static constexpr detail::f_op_entry<has_release<Fs>, detail::release_call<Fs>>
+      release{};  ///< ->release, or == nullptr
+  static constexpr detail::f_op_entry<has_host_fd<Fs>, detail::host_fd_call<Fs>>
+      host_fd{};  ///< ->host_fd, or == nullptr
 };
 
 }  // namespace kvfs

@@ -8,9 +8,9 @@
 #include <kvfs/descriptor.hpp>
 #include <kvfs/file.hpp>
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/socket.h>
 #include <sys/uio.h>
 #include <cerrno>
 #include <concepts>
@@ -150,7 +150,8 @@ template <any_descriptor D>
 
 /// pwrite64(2): at an offset, leaving the file position alone.
 template <any_descriptor D>
-[[gnu::always_inline]] inline std::size_t pwrite(D& d, std::span<const std::byte> buf, loff_t pos, std::error_code& ec) {
+[[gnu::always_inline]] inline std::size_t pwrite(D& d, std::span<const std::byte> buf, loff_t pos,
+                                                 std::error_code& ec) {
   static_assert(positional_writable_descriptor<D>,
                 "kvfs::pwrite: this file has no position to write at (no FMODE_PWRITE: a socket or "
                 "pipe); the kernel answers ESPIPE");

@@ -62,9 +62,10 @@ template <class Name>
 struct duplicate_name;
 template <char... C>
 struct duplicate_name<boost::hana::string<C...>> {
-  static_assert(error::file_system_name_registered_twice<C...>::value,
-                "kvfs::registry: two file-system types share the name spelled out in file_system_name_registered_twice<...>; the "
-                "kernel's register_filesystem() refuses the second with EBUSY");
+  static_assert(
+      error::file_system_name_registered_twice<C...>::value,
+      "kvfs::registry: two file-system types share the name spelled out in file_system_name_registered_twice<...>; the "
+      "kernel's register_filesystem() refuses the second with EBUSY");
 };
 
 // Whether `Name` is the name of only one of `Fs`; if not, the compiler says

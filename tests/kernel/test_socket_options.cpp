@@ -126,8 +126,8 @@ TEST_CASE("getpeername(2): the peer, ENOTCONN, ENOTSOCK, EBADF", "[conformance][
         auto [client, server] = sys.tcp_pair();
         ::sockaddr_in peer{};
         socklen_t len = sizeof peer;
-        seen("getpeername of a connected client", sys.getpeername(static_cast<int>(client),
-                                                                  reinterpret_cast<::sockaddr*>(&peer), &len));
+        seen("getpeername of a connected client",
+             sys.getpeername(static_cast<int>(client), reinterpret_cast<::sockaddr*>(&peer), &len));
         seen("its family", peer.sin_family);
         seen.fact("its address is loopback", peer.sin_addr.s_addr == htonl(INADDR_LOOPBACK));
         const int lone = static_cast<int>(sys.socket(AF_INET, SOCK_STREAM, 0));
@@ -140,7 +140,8 @@ TEST_CASE("getpeername(2): the peer, ENOTCONN, ENOTSOCK, EBADF", "[conformance][
         socklen_t type_len = sizeof type;
         seen("getsockopt SO_TYPE", sys.getsockopt(lone, SOL_SOCKET, SO_TYPE, &type, &type_len));
         seen("the type", type);
-        for (const long fd : {client, server, static_cast<long>(lone), static_cast<long>(file)}) sys.close(static_cast<int>(fd));
+        for (const long fd : {client, server, static_cast<long>(lone), static_cast<long>(file)})
+          sys.close(static_cast<int>(fd));
       },
       0, false);
 }

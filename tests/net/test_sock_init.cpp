@@ -67,9 +67,11 @@ TEST_CASE("socket(2) reserves a number, makes the file, installs it: in the kern
 
   const int fd = static_cast<int>(proc.socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   REQUIRE(fd >= 0);
-  CHECK(log.str() == "socket(AF_INET, SOCK_STREAM, 0) -> __sys_socket -> __sock_create -> inet_create -> sock_map_fd"
-                     " -> get_unused_fd_flags -> sock_alloc_file -> alloc_file_pseudo(f_op = &socket_file_ops)"
-                     " -> stream_open -> fd_install = " + std::to_string(fd) + "\n");
+  CHECK(log.str() ==
+        "socket(AF_INET, SOCK_STREAM, 0) -> __sys_socket -> __sock_create -> inet_create -> sock_map_fd"
+        " -> get_unused_fd_flags -> sock_alloc_file -> alloc_file_pseudo(f_op = &socket_file_ops)"
+        " -> stream_open -> fd_install = " +
+            std::to_string(fd) + "\n");
   CHECK(proc.fcntl(fd, F_GETFD) == FD_CLOEXEC);
   // The socket's file holds sockfs's internal mount, as alloc_file_pseudo() sets f_path.mnt.
   CHECK(proc.files().fdget(fd)->f_mnt == proc.file_systems().internal_mount("sockfs"));

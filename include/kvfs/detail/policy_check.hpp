@@ -21,15 +21,15 @@ namespace kvfs::detail {
 // kind (a function template too). A class deriving from both Ops and a
 // probe with an `int <op>` finds the name twice, so taking its address is
 // ill-formed exactly when Ops declares it.
-#define KVFS_DETAIL_MEMBER_PROBE(op)                                                          \
-  struct op##_name_probe {                                                                    \
-    int op;                                                                                   \
-  };                                                                                          \
-  template <class Ops>                                                                        \
-  struct op##_name_lookup : Ops, op##_name_probe {};                                          \
-  template <class Ops>                                                                        \
-  concept declares_##op = std::is_class_v<Ops> && !std::is_final_v<Ops> && !requires {        \
-    &op##_name_lookup<Ops>::op;                                                               \
+#define KVFS_DETAIL_MEMBER_PROBE(op)                                                   \
+  struct op##_name_probe {                                                             \
+    int op;                                                                            \
+  };                                                                                   \
+  template <class Ops>                                                                 \
+  struct op##_name_lookup : Ops, op##_name_probe {};                                   \
+  template <class Ops>                                                                 \
+  concept declares_##op = std::is_class_v<Ops> && !std::is_final_v<Ops> && !requires { \
+    &op##_name_lookup<Ops>::op;                                                        \
   };
 
 KVFS_DETAIL_MEMBER_PROBE(read)
@@ -59,11 +59,12 @@ using traced_probe_file = file<Fs, ostream_trace>;
 
 // A member named like an operation must have the kernel's shape, and take
 // any file (`auto& file`).
-#define KVFS_DETAIL_CHECK_OP(op, has, signature)                                                                \
-  static_assert(!declares_##op<Ops> || has<Fs>,                                                                 \
-                "kvfs: file_operations::" #op " does not have the kernel's shape; declare it as: " signature);  \
-  static_assert(!has<Fs> || has<Fs, traced_probe_file<Fs>>,                                                     \
-                "kvfs: file_operations::" #op " takes one kind of file only; declare its first parameter "      \
+#define KVFS_DETAIL_CHECK_OP(op, has, signature)                                                               \
+  static_assert(!declares_##op<Ops> || has<Fs>,                                                                \
+                "kvfs: file_operations::" #op " does not have the kernel's shape; declare it as: " signature); \
+  static_assert(!has<Fs> || has<Fs, traced_probe_file<Fs>>,                                                    \
+                "kvfs: file_operations::" #op                                                                  \
+                " takes one kind of file only; declare its first parameter "                                   \
                 "`auto& file`, so that every descriptor and the descriptor table can call it");
 
 // Every operation the policy declares, checked against the kernel's shape.
@@ -95,11 +96,17 @@ consteval bool check_file_operations() {
 #undef KVFS_DETAIL_CHECK_OP
 
 template <class Fs>
-concept declares_name = requires { Fs::name; };
+concept declares_name = requires {
+  Fs::name;
+};
 template <class Fs>
-concept declares_private_data = requires { typename Fs::private_data; };
+concept declares_private_data = requires {
+  typename Fs::private_data;
+};
 template <class Fs>
-concept declares_file_operations = requires { typename Fs::file_operations; };
+concept declares_file_operations = requires {
+  typename Fs::file_operations;
+};
 
 // A file-system type's three members, each with what to write when it is
 // missing or ill-typed; then its operations.

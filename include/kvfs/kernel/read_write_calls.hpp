@@ -33,29 +33,35 @@ class read_write_calls {
   }
   /// write(2): ksys_write() → vfs_write().
   long write(int fd, std::span<const std::byte> buf) {
-    return call(fd, {"write", "ksys_write", "fdget_pos"}, [&](any_file& f) { return detail::vfs_write(f, *f.f_op, buf); });
+    return call(fd, {"write", "ksys_write", "fdget_pos"},
+                [&](any_file& f) { return detail::vfs_write(f, *f.f_op, buf); });
   }
   /// readv(2): do_readv() → vfs_readv().
   long readv(int fd, std::span<const ::iovec> iov) {
-    return call(fd, {"readv", "do_readv", "fdget_pos"}, [&](any_file& f) { return detail::vfs_readv(f, *f.f_op, iov); });
+    return call(fd, {"readv", "do_readv", "fdget_pos"},
+                [&](any_file& f) { return detail::vfs_readv(f, *f.f_op, iov); });
   }
   /// writev(2): do_writev() → vfs_writev().
   long writev(int fd, std::span<const ::iovec> iov) {
-    return call(fd, {"writev", "do_writev", "fdget_pos"}, [&](any_file& f) { return detail::vfs_writev(f, *f.f_op, iov); });
+    return call(fd, {"writev", "do_writev", "fdget_pos"},
+                [&](any_file& f) { return detail::vfs_writev(f, *f.f_op, iov); });
   }
   /// ksys_pread64(): a negative offset is EINVAL before the descriptor is looked up.
   long pread(int fd, std::span<std::byte> buf, loff_t pos) {
     if (pos < 0) return -EINVAL;
-    return call(fd, {"pread64", "ksys_pread64", "fdget"}, [&](any_file& f) { return detail::vfs_pread(f, *f.f_op, buf, pos); });
+    return call(fd, {"pread64", "ksys_pread64", "fdget"},
+                [&](any_file& f) { return detail::vfs_pread(f, *f.f_op, buf, pos); });
   }
   /// pwrite64(2): a negative offset is EINVAL before the descriptor is looked up.
   long pwrite(int fd, std::span<const std::byte> buf, loff_t pos) {
     if (pos < 0) return -EINVAL;
-    return call(fd, {"pwrite64", "ksys_pwrite64", "fdget"}, [&](any_file& f) { return detail::vfs_pwrite(f, *f.f_op, buf, pos); });
+    return call(fd, {"pwrite64", "ksys_pwrite64", "fdget"},
+                [&](any_file& f) { return detail::vfs_pwrite(f, *f.f_op, buf, pos); });
   }
   /// lseek(2): ksys_lseek() → vfs_llseek().
   long lseek(int fd, loff_t offset, int whence) {
-    return call(fd, {"lseek", "ksys_lseek", "fdget_pos"}, [&](any_file& f) { return detail::vfs_llseek(f, *f.f_op, offset, whence); });
+    return call(fd, {"lseek", "ksys_lseek", "fdget_pos"},
+                [&](any_file& f) { return detail::vfs_llseek(f, *f.f_op, offset, whence); });
   }
 
   /// sendfile(2): up to `count` bytes from `in_fd` to `out_fd`. With an
@@ -196,7 +202,8 @@ class read_write_calls {
       const loff_t at = pos + static_cast<loff_t>(total);
       const loff_t to = out_pos + static_cast<loff_t>(total);
       const std::span<std::byte> chunk(buffer.data(), std::min(splice_step(at), count - total));
-      const ssize_t got = in_seekable ? detail::vfs_pread(in, *in.f_op, chunk, at) : detail::vfs_read(in, *in.f_op, chunk);
+      const ssize_t got =
+          in_seekable ? detail::vfs_pread(in, *in.f_op, chunk, at) : detail::vfs_read(in, *in.f_op, chunk);
       if (got <= 0) return got;
       // do_splice_from(): data for an output without ->splice_write (not a pipe) is EINVAL.
       if (!out.f_op->splice_write && !S_ISFIFO(out.f_inode.i_mode)) return -EINVAL;
@@ -205,8 +212,9 @@ class read_write_calls {
       std::size_t put = 0;
       while (put < data.size()) {
         const std::span<const std::byte> rest = data.subspan(put);
-        const ssize_t wrote = out_seekable(out) ? detail::vfs_pwrite(out, *out.f_op, rest, to + static_cast<loff_t>(put))
-                                                : detail::vfs_write(out, *out.f_op, rest);
+        const ssize_t wrote = out_seekable(out)
+                                  ? detail::vfs_pwrite(out, *out.f_op, rest, to + static_cast<loff_t>(put))
+                                  : detail::vfs_write(out, *out.f_op, rest);
         if (wrote <= 0) {
           total += put;
           return wrote;

@@ -87,21 +87,21 @@ class socket_calls {
 
   /// bind(2): the protocol's ->bind.
   long bind(int fd, const ::sockaddr* addr, socklen_t len) {
-    return with_socket(fd, {"bind", "__sys_bind", "sockfd_lookup_light"}, [&](kvfs::socket<any_proto>& sock, any_file&) -> long {
-      return any_proto::bind(sock.sk, addr, len);
-    });
+    return with_socket(
+        fd, {"bind", "__sys_bind", "sockfd_lookup_light"},
+        [&](kvfs::socket<any_proto>& sock, any_file&) -> long { return any_proto::bind(sock.sk, addr, len); });
   }
   /// connect(2): the protocol's ->connect.
   long connect(int fd, const ::sockaddr* addr, socklen_t len) {
-    return with_socket(fd, {"connect", "__sys_connect", "sockfd_lookup_light"}, [&](kvfs::socket<any_proto>& sock, any_file&) -> long {
-      return any_proto::connect(sock.sk, addr, len);
-    });
+    return with_socket(
+        fd, {"connect", "__sys_connect", "sockfd_lookup_light"},
+        [&](kvfs::socket<any_proto>& sock, any_file&) -> long { return any_proto::connect(sock.sk, addr, len); });
   }
   /// listen(2): the protocol's ->listen.
   long listen(int fd, int backlog) {
-    return with_socket(fd, {"listen", "__sys_listen", "sockfd_lookup_light"}, [&](kvfs::socket<any_proto>& sock, any_file&) -> long {
-      return any_proto::listen(sock.sk, backlog);
-    });
+    return with_socket(
+        fd, {"listen", "__sys_listen", "sockfd_lookup_light"},
+        [&](kvfs::socket<any_proto>& sock, any_file&) -> long { return any_proto::listen(sock.sk, backlog); });
   }
   /// socketpair(2) as __sys_socketpair(): the flags (EINVAL), two numbers
   /// (EMFILE: nothing made), written to `sv` at once, then two sockets
@@ -145,9 +145,10 @@ class socket_calls {
 
   /// setsockopt(2): the option is set on the host socket (sock_setsockopt).
   long setsockopt(int fd, int level, int name, const void* value, socklen_t len) {
-    return with_socket(fd, {"setsockopt", "__sys_setsockopt", "sockfd_lookup_light"}, [&](kvfs::socket<any_proto>& sock, any_file&) -> long {
-      return ::setsockopt(sock.native_handle(), level, name, value, len) < 0 ? -errno : 0;
-    });
+    return with_socket(fd, {"setsockopt", "__sys_setsockopt", "sockfd_lookup_light"},
+                       [&](kvfs::socket<any_proto>& sock, any_file&) -> long {
+                         return ::setsockopt(sock.native_handle(), level, name, value, len) < 0 ? -errno : 0;
+                       });
   }
   /// getsockopt(2): the host socket's option (sock_getsockopt), e.g. the
   /// SO_RCVTIMEO a setsockopt(2) set, as the kernel rounded it.
@@ -167,9 +168,9 @@ class socket_calls {
   }
   /// getsockname(2): the protocol's ->getname.
   long getsockname(int fd, ::sockaddr* addr, socklen_t* len) {
-    return with_socket(fd, {"getsockname", "__sys_getsockname", "sockfd_lookup_light"}, [&](kvfs::socket<any_proto>& sock, any_file&) -> long {
-      return any_proto::getname(sock.sk, addr, len);
-    });
+    return with_socket(
+        fd, {"getsockname", "__sys_getsockname", "sockfd_lookup_light"},
+        [&](kvfs::socket<any_proto>& sock, any_file&) -> long { return any_proto::getname(sock.sk, addr, len); });
   }
 
   /// accept4(2), as __sys_accept4(): the descriptor (EBADF), the flags
@@ -203,24 +204,26 @@ class socket_calls {
   /// send(2) / sendto(2) without an address: sock_sendmsg().
   long send(int fd, std::span<const std::byte> buf, int flags = 0) {
     const ::iovec segment{const_cast<std::byte*>(buf.data()), buf.size()};
-    return with_socket(fd, {"sendto", "__sys_sendto", "sockfd_lookup_light"}, [&](kvfs::socket<any_proto>& sock, any_file& f) {
-      return sock_sendmsg(sock, {&segment, 1}, flags | nonblock_flags(f), f.trace);
-    });
+    return with_socket(fd, {"sendto", "__sys_sendto", "sockfd_lookup_light"},
+                       [&](kvfs::socket<any_proto>& sock, any_file& f) {
+                         return sock_sendmsg(sock, {&segment, 1}, flags | nonblock_flags(f), f.trace);
+                       });
   }
 
   /// recv(2) / recvfrom(2) without an address: sock_recvmsg().
   long recv(int fd, std::span<std::byte> buf, int flags = 0) {
     const ::iovec segment{buf.data(), buf.size()};
-    return with_socket(fd, {"recvfrom", "__sys_recvfrom", "sockfd_lookup_light"}, [&](kvfs::socket<any_proto>& sock, any_file& f) {
-      return sock_recvmsg(sock, {&segment, 1}, flags | nonblock_flags(f), f.trace);
-    });
+    return with_socket(fd, {"recvfrom", "__sys_recvfrom", "sockfd_lookup_light"},
+                       [&](kvfs::socket<any_proto>& sock, any_file& f) {
+                         return sock_recvmsg(sock, {&segment, 1}, flags | nonblock_flags(f), f.trace);
+                       });
   }
 
   /// shutdown(2): the protocol's ->shutdown.
   long shutdown(int fd, int how) {
-    return with_socket(fd, {"shutdown", "__sys_shutdown", "sockfd_lookup_light"}, [&](kvfs::socket<any_proto>& sock, any_file&) -> long {
-      return any_proto::shutdown(sock.sk, how);
-    });
+    return with_socket(
+        fd, {"shutdown", "__sys_shutdown", "sockfd_lookup_light"},
+        [&](kvfs::socket<any_proto>& sock, any_file&) -> long { return any_proto::shutdown(sock.sk, how); });
   }
 
  private:

@@ -130,8 +130,10 @@ constexpr proto_ops_table make_proto_ops() noexcept {
       return Proto::getname(*static_cast<const sock*>(sk), addr, len);
     };
   }
-  if constexpr (requires(sock& a) { Proto::socketpair(a, a); }) {
-    table.socketpair = [](void* a, void* b) { return Proto::socketpair(*static_cast<sock*>(a), *static_cast<sock*>(b)); };
+  if constexpr (requires(sock & a) { Proto::socketpair(a, a); }) {
+    table.socketpair = [](void* a, void* b) {
+      return Proto::socketpair(*static_cast<sock*>(a), *static_cast<sock*>(b));
+    };
   }
   return table;
 }
