@@ -145,3 +145,28 @@ TEST_CASE("getpeername(2): the peer, ENOTCONN, ENOTSOCK, EBADF", "[conformance][
       },
       0, false);
 }
+
+TEST_CASE("SO_RCVLOWAT holds a blocking read back; SO_LINGER 0 resets on close",
+          "[conformance][table][sockfs][sockopt]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  ignore_sigpipe no_sigpipe;
+  differential(
+      [](auto& sys, const temp_dir&, observations& seen) {
+        auto [client, server] = sys.tcp_pair();
+        const int c = static_cast<int>(client), s = static_cast<int>(server);
+        const int low = 4;
+        seen("SO_RCVLOWAT 4", sys.setsockopt(s, SOL_SOCKET, SO_RCVLOWAT, &low, sizeof low));
+        seen("SO_RCVTIMEO 50 ms", set_timeout(sys, s, SO_RCVTIMEO, 0, timeout_us));
+        seen("write 2 bytes", sys.write(c, kvfs_test::bytes("ab")));
+        std::array<std::byte, 16> buf{};
+        const auto start = std::chrono::steady_clock::now();
+        seen("a blocking read gets them when the timeout ends", sys.read(s, buf));
+        seen.fact("it waited", std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(40));
+        const ::linger abort_on_close{1, 0};
+        seen("SO_LINGER {1, 0}", sys.setsockopt(c, SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close));
+        seen("close with linger 0", sys.close(c));
+        seen("the peer's read: the connection was reset", sys.read(s, buf));
+        sys.close(s);
+      },
+      0, false);
+}
