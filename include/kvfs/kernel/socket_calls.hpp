@@ -73,9 +73,7 @@ class socket_calls {
   /// (a type it does not have is ESOCKTNOSUPPORT, a protocol
   /// EPROTONOSUPPORT); then sock_map_fd() makes the file and installs it.
   long socket(int family, int type, int protocol) {
-    constexpr int SOCK_TYPE_MASK = 0xf;  // include/linux/net.h
-    const int flags = type & ~SOCK_TYPE_MASK;
-    type &= SOCK_TYPE_MASK;
+    const int flags = split_type_flags(type);
     ostream_trace trace = self().trace();
     if (trace.active()) trace.begin_call(socket_call_text(family, type, protocol));
     trace.step("__sys_socket");
@@ -108,9 +106,7 @@ class socket_calls {
   /// (__sock_create()'s checks), the protocol's ->socketpair (EOPNOTSUPP
   /// but for AF_UNIX), the two files, and fd_install() of both. 0 or -errno.
   long socketpair(int family, int type, int protocol, std::span<int, 2> sv) {
-    constexpr int SOCK_TYPE_MASK = 0xf;  // include/linux/net.h
-    const int flags = type & ~SOCK_TYPE_MASK;
-    type &= SOCK_TYPE_MASK;
+    const int flags = split_type_flags(type);
     ostream_trace trace = self().trace();
     if (trace.active()) trace.begin_call("socketpair(" + std::to_string(family) + ", " + std::to_string(type) + ")");
     trace.step("__sys_socketpair");
@@ -267,6 +263,16 @@ class socket_calls {
     descriptor<sockfs<any_proto>> file(kvfs::socket<any_proto>{std::move(sock)}, O_RDWR | (flags & SOCK_NONBLOCK));
     trace.step("fd_install");
     self().fd_install(fd, make_file(std::move(file)), "socket");
+  }
+
+  // socket(2)'s `type` carries SOCK_NONBLOCK and SOCK_CLOEXEC above the
+  // type itself (SOCK_TYPE_MASK, include/linux/net.h): keeps the type in
+  // `type` and returns the flags.
+  static int split_type_flags(int& type) noexcept {
+    constexpr int SOCK_TYPE_MASK = 0xf;
+    const int flags = type & ~SOCK_TYPE_MASK;
+    type &= SOCK_TYPE_MASK;
+    return flags;
   }
 
   static long traced_end(ostream_trace& trace, long result) {
