@@ -9,6 +9,7 @@ set(KVFS_COMPILE_FAIL_CASES
   "pwrite_on_socket|kvfs::pwrite: .*ESPIPE"
   "shutdown_on_file|kvfs::shutdown: .*not a socket.*ENOTSOCK"
   "setsockopt_on_file|kvfs::setsockopt: .*not a socket.*ENOTSOCK"
+  "sendto_on_pipe|kvfs::sendto: .*not a socket.*ENOTSOCK"
   "write_without_write_op|kvfs::write: .*neither write nor write_iter.*EINVAL"
   "unlink_without_unlink_op|kvfs::vfs_unlink: .*no unlink.*EPERM"
   "fsync_on_socket|kvfs::fsync: .*no fsync.*EINVAL"

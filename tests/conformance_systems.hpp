@@ -4,10 +4,10 @@
 // count, offset or number, or -errno.
 #pragma once
 
-#include <kvfs/net/unix.hpp>
-#include <kvfs/net/net_init.hpp>
 #include <kvfs/kernel.hpp>
 #include <kvfs/net/inet.hpp>
+#include <kvfs/net/net_init.hpp>
+#include <kvfs/net/unix.hpp>
 
 #include <asio/io_context.hpp>
 #include <asio/ip/address.hpp>
@@ -72,6 +72,14 @@ struct real_kernel {
     return raw_result(::send(fd, b.data(), b.size(), flags | MSG_NOSIGNAL));
   }
   long recv(int fd, std::span<std::byte> b, int flags = 0) { return raw_result(::recv(fd, b.data(), b.size(), flags)); }
+  long sendto(int fd, std::span<const std::byte> b, int flags, const ::sockaddr* a, socklen_t len) {
+    return raw_result(::sendto(fd, b.data(), b.size(), flags | MSG_NOSIGNAL, a, len));
+  }
+  long recvfrom(int fd, std::span<std::byte> b, int flags, ::sockaddr* a, socklen_t* len) {
+    return raw_result(::recvfrom(fd, b.data(), b.size(), flags, a, len));
+  }
+  long sendmsg(int fd, const ::msghdr& m, int flags) { return raw_result(::sendmsg(fd, &m, flags | MSG_NOSIGNAL)); }
+  long recvmsg(int fd, ::msghdr& m, int flags) { return raw_result(::recvmsg(fd, &m, flags)); }
   long shutdown(int fd, int how) { return raw_result(::shutdown(fd, how)); }
   long mkdir(const std::filesystem::path& p, mode_t mode) { return raw_result(::mkdir(p.c_str(), mode)); }
   long fstatat(int dirfd, const std::string& p, struct ::stat& st, int flags) {
@@ -184,7 +192,9 @@ struct kvfs_kernel {
   kvfs::process proc;
 
   // O_CLOEXEC as real_kernel opens (so that no test descriptor leaks into a child).
-  long open(const std::filesystem::path& p, int flags, mode_t mode = 0) { return proc.open(p, flags | O_CLOEXEC, mode); }
+  long open(const std::filesystem::path& p, int flags, mode_t mode = 0) {
+    return proc.open(p, flags | O_CLOEXEC, mode);
+  }
   long openat(int dirfd, const std::filesystem::path& p, int flags, mode_t mode = 0) {
     return proc.openat(dirfd, p, flags | O_CLOEXEC, mode);
   }
@@ -205,10 +215,20 @@ struct kvfs_kernel {
   long pipe(std::span<int, 2> fds, int flags = 0) { return proc.pipe(fds, flags | O_CLOEXEC); }
   long send(int fd, std::span<const std::byte> b, int flags = 0) { return proc.send(fd, b, flags); }
   long recv(int fd, std::span<std::byte> b, int flags = 0) { return proc.recv(fd, b, flags); }
+  long sendto(int fd, std::span<const std::byte> b, int flags, const ::sockaddr* a, socklen_t len) {
+    return proc.sendto(fd, b, flags, a, len);
+  }
+  long recvfrom(int fd, std::span<std::byte> b, int flags, ::sockaddr* a, socklen_t* len) {
+    return proc.recvfrom(fd, b, flags, a, len);
+  }
+  long sendmsg(int fd, const ::msghdr& m, int flags) { return proc.sendmsg(fd, m, flags); }
+  long recvmsg(int fd, ::msghdr& m, int flags) { return proc.recvmsg(fd, m, flags); }
   long shutdown(int fd, int how) { return proc.shutdown(fd, how); }
   long sendfile(int out, int in, kvfs::loff_t* off, std::size_t count) { return proc.sendfile(out, in, off, count); }
   long mkdir(const std::filesystem::path& p, mode_t mode) { return proc.mkdir(p, mode); }
-  long fstatat(int dirfd, const std::string& p, struct ::stat& st, int flags) { return proc.fstatat(dirfd, p, st, flags); }
+  long fstatat(int dirfd, const std::string& p, struct ::stat& st, int flags) {
+    return proc.fstatat(dirfd, p, st, flags);
+  }
   long unlinkat(int dirfd, const std::string& p, int flags) { return proc.unlinkat(dirfd, p, flags); }
   long renameat2(int od, const std::string& o, int nd, const std::string& n, unsigned flags) {
     return proc.renameat2(od, o, nd, n, flags);
@@ -223,7 +243,9 @@ struct kvfs_kernel {
   long ftruncate(int fd, kvfs::loff_t length) { return proc.ftruncate(fd, length); }
   long chmod(const std::string& p, mode_t mode) { return proc.chmod(p, mode); }
   long fchmod(int fd, mode_t mode) { return proc.fchmod(fd, mode); }
-  long fchmodat(int dirfd, const std::string& p, mode_t mode, int flags) { return proc.fchmodat(dirfd, p, mode, flags); }
+  long fchmodat(int dirfd, const std::string& p, mode_t mode, int flags) {
+    return proc.fchmodat(dirfd, p, mode, flags);
+  }
   long utimensat(int dirfd, const std::string& p, const ::timespec* times, int flags) {
     return proc.utimensat(dirfd, p, times, flags);
   }

@@ -232,6 +232,35 @@ class descriptor {
                       [&] { return is_open() ? Fs::getsockopt(file_, level, name, value, len) : -EBADF; });
   }
 
+  /// sendto(2): only a socket's file system provides it (a null `addr`:
+  /// the connected peer).
+  ssize_t sock_sendto(std::span<const std::byte> buf, int flags, const ::sockaddr* addr, socklen_t len) requires
+      requires(file_type& f) {
+    Fs::sendto(f, buf, flags, addr, len);
+  }
+  {
+    return trace_call("sendto", [&] { return is_open() ? Fs::sendto(file_, buf, flags, addr, len) : -EBADF; });
+  }
+  /// recvfrom(2): the sender's address into `addr` (null: not wanted).
+  ssize_t sock_recvfrom(std::span<std::byte> buf, int flags, ::sockaddr* addr, socklen_t* len) requires
+      requires(file_type& f) {
+    Fs::recvfrom(f, buf, flags, addr, len);
+  }
+  {
+    return trace_call("recvfrom", [&] { return is_open() ? Fs::recvfrom(file_, buf, flags, addr, len) : -EBADF; });
+  }
+  /// sendmsg(2): segments, address and ancillary data in one message.
+  ssize_t sock_sendmsg(const ::msghdr& msg, int flags) requires requires(file_type& f) { Fs::sendmsg(f, msg, flags); }
+  {
+    return trace_call("sendmsg", [&] { return is_open() ? Fs::sendmsg(file_, msg, flags) : -EBADF; });
+  }
+  /// recvmsg(2): fills `msg` as the kernel does (msg_namelen, msg_flags,
+  /// msg_controllen).
+  ssize_t sock_recvmsg(::msghdr& msg, int flags) requires requires(file_type& f) { Fs::recvmsg(f, msg, flags); }
+  {
+    return trace_call("recvmsg", [&] { return is_open() ? Fs::recvmsg(file_, msg, flags) : -EBADF; });
+  }
+
   /// The host descriptor that carries the file's data (kvfs::copy's
   /// zero-copy paths), or -1 for a file that has none (ramfs, chrdev).
   int vfs_host_fd() { return is_open() ? detail::vfs_host_fd(file_, f_op) : -1; }

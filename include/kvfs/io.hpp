@@ -75,13 +75,6 @@ concept host_descriptor = any_descriptor<D> && requires(D& d) {
   { d.vfs_host_fd() } -> std::same_as<int>;
 };
 
-template <class D>
-concept socket_descriptor = any_descriptor<D> && requires(D& d, int how, void* value, socklen_t* len) {
-  { d.sock_shutdown(how) } -> std::same_as<int>;
-  { d.sock_setsockopt(how, how, value, *len) } -> std::same_as<int>;
-  { d.sock_getsockopt(how, how, value, len) } -> std::same_as<int>;
-};
-
 // ---------------------------------------------------------------------------
 // The generic functions. Each has an overload that reports through a
 // std::error_code and one that throws std::system_error, as Asio's and
@@ -193,31 +186,6 @@ struct ::stat fstat(D& d, std::error_code& ec) {
   } else {
     return {};
   }
-}
-
-/// shutdown(2): SHUT_RD, SHUT_WR or SHUT_RDWR on a socket.
-template <any_descriptor D>
-void shutdown(D& d, int how, std::error_code& ec) {
-  static_assert(socket_descriptor<D>,
-                "kvfs::shutdown: this descriptor is not a socket (sock_from_file() finds no "
-                "socket_file_ops); the kernel answers ENOTSOCK");
-  if constexpr (socket_descriptor<D>) detail::to_size(d.sock_shutdown(how), ec);
-}
-
-/// setsockopt(2) on a socket: SO_RCVTIMEO and SO_SNDTIMEO (a `timeval`)
-/// bound blocking reads and writes (EAGAIN after the time), as on Linux.
-template <any_descriptor D>
-void setsockopt(D& d, int level, int name, const void* value, socklen_t len, std::error_code& ec) {
-  static_assert(socket_descriptor<D>, "kvfs::setsockopt: this descriptor is not a socket; the kernel answers ENOTSOCK");
-  if constexpr (socket_descriptor<D>) detail::to_size(d.sock_setsockopt(level, name, value, len), ec);
-}
-
-/// getsockopt(2) on a socket: the option's value into `value`, its size
-/// into `*len`.
-template <any_descriptor D>
-void getsockopt(D& d, int level, int name, void* value, socklen_t* len, std::error_code& ec) {
-  static_assert(socket_descriptor<D>, "kvfs::getsockopt: this descriptor is not a socket; the kernel answers ENOTSOCK");
-  if constexpr (socket_descriptor<D>) detail::to_size(d.sock_getsockopt(level, name, value, len), ec);
 }
 
 /// fcntl(2) F_GETFL / F_SETFL (and, on a table number, F_GETFD / F_SETFD):
@@ -342,26 +310,6 @@ struct ::stat fstat(D& d) {
   std::error_code ec;
   return detail::throw_on_error(kvfs::fstat(d, ec), ec, "kvfs::fstat");
 }
-/// setsockopt(2), throwing std::system_error.
-template <any_descriptor D>
-void setsockopt(D& d, int level, int name, const void* value, socklen_t len) {
-  std::error_code ec;
-  kvfs::setsockopt(d, level, name, value, len, ec);
-  detail::throw_on_error(0, ec, "kvfs::setsockopt");
-}
-/// getsockopt(2), throwing std::system_error.
-template <any_descriptor D>
-void getsockopt(D& d, int level, int name, void* value, socklen_t* len) {
-  std::error_code ec;
-  kvfs::getsockopt(d, level, name, value, len, ec);
-  detail::throw_on_error(0, ec, "kvfs::getsockopt");
-}
-template <any_descriptor D>
-void shutdown(D& d, int how) {
-  std::error_code ec;
-  kvfs::shutdown(d, how, ec);
-  detail::throw_on_error(0, ec, "kvfs::shutdown");
-}
 template <any_descriptor D>
 void close(D& d) {
   std::error_code ec;
@@ -370,3 +318,5 @@ void close(D& d) {
 }
 
 }  // namespace kvfs
+
+#include <kvfs/socket_io.hpp>  // the same for sockets: shutdown, sendto, recvmsg ...

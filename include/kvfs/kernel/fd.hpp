@@ -65,6 +65,18 @@ class fd {
   int sock_getsockopt(int level, int name, void* value, socklen_t* len) {
     return static_cast<int>(proc_->getsockopt(number_, level, name, value, len));
   }
+  /// sendto(2) on the number.
+  ssize_t sock_sendto(std::span<const std::byte> buf, int flags, const ::sockaddr* addr, socklen_t len) {
+    return proc_->sendto(number_, buf, flags, addr, len);
+  }
+  /// recvfrom(2) on the number.
+  ssize_t sock_recvfrom(std::span<std::byte> buf, int flags, ::sockaddr* addr, socklen_t* len) {
+    return proc_->recvfrom(number_, buf, flags, addr, len);
+  }
+  /// sendmsg(2) on the number (SCM_RIGHTS: numbers of this process).
+  ssize_t sock_sendmsg(const ::msghdr& msg, int flags) { return proc_->sendmsg(number_, msg, flags); }
+  /// recvmsg(2) on the number (SCM_RIGHTS: files installed here).
+  ssize_t sock_recvmsg(::msghdr& msg, int flags) { return proc_->recvmsg(number_, msg, flags); }
   /// close(2) of the number.
   int release() { return static_cast<int>(proc_->close(number_)); }
 

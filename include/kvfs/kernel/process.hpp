@@ -34,6 +34,7 @@
 #include <kvfs/kernel/read_write_calls.hpp>
 #include <kvfs/kernel/readdir_calls.hpp>
 #include <kvfs/kernel/select_calls.hpp>
+#include <kvfs/kernel/sendmsg_calls.hpp>
 #include <kvfs/kernel/socket_calls.hpp>
 #include <kvfs/kernel/stat_calls.hpp>
 #include <kvfs/kernel/sync_calls.hpp>
@@ -65,7 +66,8 @@ class process : public file_calls<process>,
                 public attr_calls<process>,
                 public readdir_calls<process>,
                 public pipe_calls<process>,
-                public socket_calls<process> {
+                public socket_calls<process>,
+                public sendmsg_calls<process> {
  public:
   /// A process that knows the types of `types` (each file system is
   /// mountable by name if it has a mount hook; each character device

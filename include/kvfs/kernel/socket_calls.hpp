@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: BSL-1.0
-// kvfs/kernel/socket_calls.hpp - the socket system calls of net/socket.c:
-// socket, bind, connect, listen, accept4, getsockname, setsockopt, send,
-// recv and shutdown, on the process's descriptor table, and the socket
-// families registered with it (sock_register).
+// kvfs/kernel/socket_calls.hpp - the socket system calls of net/socket.c
+// that make, name and connect sockets: socket, socketpair, bind, connect,
+// listen, accept4, getsockname, getpeername, setsockopt, getsockopt and
+// shutdown, on the process's descriptor table, and the socket families
+// registered with it (sock_register). The transfers are sendmsg_calls.hpp.
 #pragma once
 
 #include <kvfs/any_file.hpp>
 #include <kvfs/descriptor.hpp>
 #include <kvfs/detail/syscall.hpp>
 #include <kvfs/kernel/detail/fdget.hpp>
+#include <kvfs/kernel/sockfd_lookup.hpp>
 #include <kvfs/net/proto_ops.hpp>
 #include <kvfs/net/sockfs.hpp>
 #include <kvfs/trace.hpp>
@@ -29,17 +31,6 @@
 #include <vector>
 
 namespace kvfs {
-
-/// socket_file_ops as the descriptor table knows it: one table for every
-/// socket, whatever its protocol.
-inline constexpr const any_f_op& socket_file_ops_table = f_op_of<sockfs<any_proto>>;
-
-/// sock_from_file(): the socket behind a file of the descriptor table, or
-/// null when its f_op is not socket_file_ops (the caller answers ENOTSOCK).
-inline kvfs::socket<any_proto>* sock_from_file(any_file& file) noexcept {
-  if (file.f_op != &socket_file_ops_table) return nullptr;
-  return &static_cast<typed_file<sockfs<any_proto>>&>(file).private_data;
-}
 
 /// The socket calls, for `Process` (CRTP).
 template <class Process>
@@ -197,24 +188,6 @@ class socket_calls {
     return newfd;
   }
 
-  /// send(2) / sendto(2) without an address: sock_sendmsg().
-  long send(int fd, std::span<const std::byte> buf, int flags = 0) {
-    const ::iovec segment{const_cast<std::byte*>(buf.data()), buf.size()};
-    return with_socket(fd, {"sendto", "__sys_sendto", "sockfd_lookup_light"},
-                       [&](kvfs::socket<any_proto>& sock, any_file& f) {
-                         return sock_sendmsg(sock, {&segment, 1}, flags | nonblock_flags(f), f.trace);
-                       });
-  }
-
-  /// recv(2) / recvfrom(2) without an address: sock_recvmsg().
-  long recv(int fd, std::span<std::byte> buf, int flags = 0) {
-    const ::iovec segment{buf.data(), buf.size()};
-    return with_socket(fd, {"recvfrom", "__sys_recvfrom", "sockfd_lookup_light"},
-                       [&](kvfs::socket<any_proto>& sock, any_file& f) {
-                         return sock_recvmsg(sock, {&segment, 1}, flags | nonblock_flags(f), f.trace);
-                       });
-  }
-
   /// shutdown(2): the protocol's ->shutdown.
   long shutdown(int fd, int how) {
     return with_socket(
@@ -291,18 +264,11 @@ class socket_calls {
            ", " + std::to_string(protocol) + ")";
   }
 
-  // sockfd_lookup(): fdget, then sock_from_file (ENOTSOCK).
+  // sockfd_lookup_light(), then the call on the socket.
   template <class Call>
   long with_socket(int fd, detail::syscall_name name, Call call) {
-    return detail::with_file(self().files(), fd, name, [&](any_file& file) -> long {
-      kvfs::socket<any_proto>* sock = sock_from_file(file);
-      if (sock == nullptr) return -ENOTSOCK;
-      return call(*sock, file);
-    });
-  }
-
-  static int nonblock_flags(const any_file& file) noexcept {
-    return (file.f_flags & O_NONBLOCK) != 0 ? MSG_DONTWAIT : 0;
+    return detail::with_socket(self().files(), fd, name,
+                               [&](socket_file& file) -> long { return call(file.private_data, file); });
   }
 
   struct net_family {

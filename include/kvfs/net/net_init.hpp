@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSL-1.0
 // kvfs/net/net_init.hpp - the socket families of a process: inet_init() and
-// af_unix_init() register TCP (AF_INET, AF_INET6) and Unix-domain stream
-// sockets (AF_UNIX), so process::socket() can make them.
+// af_unix_init() register TCP and UDP (AF_INET, AF_INET6) and Unix-domain
+// stream, datagram and sequenced-packet sockets (AF_UNIX), so
+// process::socket() and socketpair() can make them.
 //
 //   asio::io_context io;             // outlives the process's sockets
 //   kvfs::process proc;
@@ -44,20 +45,35 @@ int create_socket(Args& args, asio::io_context& io, Protocol protocol) {
 /// af_unix_init()); their sockets use `io`, which must outlive them.
 inline void net_init(process& proc, asio::io_context& io) {
   using args = process::sock_create_args;
-  // inet_create() (net/ipv4/af_inet.c): SOCK_STREAM is TCP; protocol 0 or IPPROTO_TCP.
-  auto inet = [&io](args& a) -> int {
+  // inet_create() (net/ipv4/af_inet.c): the type's entry of inetsw, whose
+  // protocol must match unless 0 (EPROTONOSUPPORT).
+  auto inet_stream = [&io](args& a) -> int {
     a.trace.step("inet_create");
     if (a.protocol != 0 && a.protocol != IPPROTO_TCP) return -EPROTONOSUPPORT;
     return detail::create_socket<tcp>(a, io, a.family == AF_INET6 ? asio::ip::tcp::v6() : asio::ip::tcp::v4());
   };
-  proc.sock_register(AF_INET, SOCK_STREAM, inet);
-  proc.sock_register(AF_INET6, SOCK_STREAM, inet);
-  // unix_create() (net/unix/af_unix.c): protocol 0 or PF_UNIX.
-  proc.sock_register(AF_UNIX, SOCK_STREAM, [&io](args& a) -> int {
-    a.trace.step("unix_create");
-    if (a.protocol != 0 && a.protocol != PF_UNIX) return -EPROTONOSUPPORT;
-    return detail::create_socket<unix_stream>(a, io, asio::local::stream_protocol());
-  });
+  auto inet_dgram = [&io](args& a) -> int {
+    a.trace.step("inet_create");
+    if (a.protocol != 0 && a.protocol != IPPROTO_UDP) return -EPROTONOSUPPORT;
+    return detail::create_socket<udp>(a, io, a.family == AF_INET6 ? asio::ip::udp::v6() : asio::ip::udp::v4());
+  };
+  for (const int family : {AF_INET, AF_INET6}) {
+    proc.sock_register(family, SOCK_STREAM, inet_stream);
+    proc.sock_register(family, SOCK_DGRAM, inet_dgram);
+  }
+  // unix_create() (net/unix/af_unix.c): protocol 0 or PF_UNIX; SOCK_RAW is
+  // taken as SOCK_DGRAM.
+  const auto unix_create = [&io]<class Proto>(Proto) {
+    return [&io](args& a) -> int {
+      a.trace.step("unix_create");
+      if (a.protocol != 0 && a.protocol != PF_UNIX) return -EPROTONOSUPPORT;
+      return detail::create_socket<Proto>(a, io, Proto::protocol());
+    };
+  };
+  proc.sock_register(AF_UNIX, SOCK_STREAM, unix_create(unix_stream{}));
+  proc.sock_register(AF_UNIX, SOCK_DGRAM, unix_create(unix_dgram{}));
+  proc.sock_register(AF_UNIX, SOCK_RAW, unix_create(unix_dgram{}));
+  proc.sock_register(AF_UNIX, SOCK_SEQPACKET, unix_create(unix_seqpacket{}));
 }
 
 }  // namespace kvfs

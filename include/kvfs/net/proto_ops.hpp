@@ -25,8 +25,8 @@ namespace kvfs {
 ///
 ///   P::name                                   "tcp"
 ///   P::sock_type                              the protocol's socket object
-///   P::sendmsg(sock, span<const iovec>, int msg_flags, trace) -> ssize_t
-///   P::recvmsg(sock, span<const iovec>, int msg_flags, trace) -> ssize_t
+///   P::sendmsg(sock, ::msghdr& msg, int msg_flags, trace) -> ssize_t
+///   P::recvmsg(sock, ::msghdr& msg, int msg_flags, trace) -> ssize_t
 ///   P::shutdown(sock, int how) -> int
 ///   P::release(sock) -> int
 ///   P::native_handle(const sock) -> int
@@ -39,12 +39,18 @@ namespace kvfs {
 ///   P::listen(sock, int backlog) -> int
 ///   P::accept(sock, int flags, sock_type& accepted) -> int
 ///   P::getname(const sock, sockaddr*, socklen_t*) -> int
+///   P::family                                 AF_UNIX: SCM_RIGHTS carries files
+///
+/// As the kernel's ->sendmsg, sendmsg sends msg.msg_iov to msg.msg_name
+/// (null: the connected peer) with msg.msg_control's ancillary data;
+/// recvmsg fills msg.msg_iov and sets msg_namelen, msg_controllen and
+/// msg_flags (MSG_TRUNC, MSG_CTRUNC) as recvmsg(2) does.
 template <class P>
-concept proto_ops = requires(typename P::sock_type& sock, const typename P::sock_type& csock,
-                             std::span<const ::iovec> iov, int flags, no_trace& trace) {
+concept proto_ops = requires(typename P::sock_type& sock, const typename P::sock_type& csock, ::msghdr& msg, int flags,
+                             no_trace& trace) {
   {std::string_view(P::name)};
-  { P::sendmsg(sock, iov, flags, trace) } -> std::same_as<ssize_t>;
-  { P::recvmsg(sock, iov, flags, trace) } -> std::same_as<ssize_t>;
+  { P::sendmsg(sock, msg, flags, trace) } -> std::same_as<ssize_t>;
+  { P::recvmsg(sock, msg, flags, trace) } -> std::same_as<ssize_t>;
   { P::shutdown(sock, flags) } -> std::same_as<int>;
   { P::release(sock) } -> std::same_as<int>;
   { P::native_handle(csock) } -> std::convertible_to<int>;
@@ -70,10 +76,10 @@ concept connecting_proto_ops = proto_ops<P> &&
 struct proto_ops_table {
   /// The protocol's name in the trace ("tcp", "unix").
   std::string_view name;
-  /// ->sendmsg: sends the segments with MSG_* flags.
-  ssize_t (*sendmsg)(void* sk, std::span<const ::iovec>, int flags, ostream_trace& trace);
-  /// ->recvmsg: receives into the segments.
-  ssize_t (*recvmsg)(void* sk, std::span<const ::iovec>, int flags, ostream_trace& trace);
+  /// ->sendmsg: sends msg_iov (to msg_name, with msg_control) with MSG_* flags.
+  ssize_t (*sendmsg)(void* sk, ::msghdr& msg, int flags, ostream_trace& trace);
+  /// ->recvmsg: receives into msg_iov; sets msg_namelen, msg_controllen, msg_flags.
+  ssize_t (*recvmsg)(void* sk, ::msghdr& msg, int flags, ostream_trace& trace);
   /// ->shutdown: SHUT_RD, SHUT_WR, SHUT_RDWR.
   int (*shutdown)(void* sk, int how);
   /// ->release: the socket is closed.
@@ -93,24 +99,36 @@ struct proto_ops_table {
   /// ->socketpair: the two fresh sockets become one connected pair, or null
   /// (sock_no_socketpair: EOPNOTSUPP).
   int (*socketpair)(void* a, void* b) = nullptr;
+  /// ->family: AF_UNIX where SCM_RIGHTS carries files (__scm_send checks it).
+  int family = AF_UNSPEC;
 };
+
+/// A protocol's ->family: its `P::family`, or AF_UNSPEC.
+template <class P>
+constexpr int family_of() noexcept {
+  if constexpr (requires { int{P::family}; })
+    return P::family;
+  else
+    return AF_UNSPEC;
+}
 
 template <proto_ops Proto>
 constexpr proto_ops_table make_proto_ops() noexcept {
   using sock = typename Proto::sock_type;
   proto_ops_table table{
       Proto::name,
-      [](void* sk, std::span<const ::iovec> iov, int flags, ostream_trace& trace) {
-        return Proto::sendmsg(*static_cast<sock*>(sk), iov, flags, trace);
+      [](void* sk, ::msghdr& msg, int flags, ostream_trace& trace) {
+        return Proto::sendmsg(*static_cast<sock*>(sk), msg, flags, trace);
       },
-      [](void* sk, std::span<const ::iovec> iov, int flags, ostream_trace& trace) {
-        return Proto::recvmsg(*static_cast<sock*>(sk), iov, flags, trace);
+      [](void* sk, ::msghdr& msg, int flags, ostream_trace& trace) {
+        return Proto::recvmsg(*static_cast<sock*>(sk), msg, flags, trace);
       },
       [](void* sk, int how) { return Proto::shutdown(*static_cast<sock*>(sk), how); },
       [](void* sk) { return Proto::release(*static_cast<sock*>(sk)); },
       [](const void* sk) { return Proto::native_handle(*static_cast<const sock*>(sk)); },
       [](void* sk) { delete static_cast<sock*>(sk); },
   };
+  table.family = family_of<Proto>();
   if constexpr (connecting_proto_ops<Proto>) {
     table.bind = [](void* sk, const ::sockaddr* addr, socklen_t len) {
       return Proto::bind(*static_cast<sock*>(sk), addr, len);
@@ -189,15 +207,15 @@ struct any_proto {
 
   /// sock->ops->sendmsg.
   template <class Trace>
-  static ssize_t sendmsg(sock_type& sock, std::span<const ::iovec> iov, int flags, Trace& trace) {
+  static ssize_t sendmsg(sock_type& sock, ::msghdr& msg, int flags, Trace& trace) {
     trace.step(sock.ops().name, ": sendmsg");
-    return sock.ops().sendmsg(sock.sk(), iov, flags, runtime_trace(trace));
+    return sock.ops().sendmsg(sock.sk(), msg, flags, runtime_trace(trace));
   }
   /// sock->ops->recvmsg.
   template <class Trace>
-  static ssize_t recvmsg(sock_type& sock, std::span<const ::iovec> iov, int flags, Trace& trace) {
+  static ssize_t recvmsg(sock_type& sock, ::msghdr& msg, int flags, Trace& trace) {
     trace.step(sock.ops().name, ": recvmsg");
-    return sock.ops().recvmsg(sock.sk(), iov, flags, runtime_trace(trace));
+    return sock.ops().recvmsg(sock.sk(), msg, flags, runtime_trace(trace));
   }
   /// sock->ops->shutdown.
   static int shutdown(sock_type& sock, int how) { return sock.ops().shutdown(sock.sk(), how); }

@@ -17,6 +17,7 @@
 #include <kvfs/file_system.hpp>
 #include <kvfs/io.hpp>
 #include <kvfs/name.hpp>
+#include <kvfs/net/detail/msghdr.hpp>
 #include <kvfs/net/proto_ops.hpp>
 #include <kvfs/trace.hpp>
 
@@ -52,21 +53,21 @@ struct socket {
 /// __sock_sendmsg() → sock_sendmsg_nosec() → sock->ops->sendmsg (net/socket.c;
 /// C++ reserves the name with two underscores).
 template <proto_ops Proto, class Trace>
-ssize_t sock_sendmsg(socket<Proto>& sock, std::span<const ::iovec> iov, int flags, Trace& trace) {
+ssize_t sock_sendmsg(socket<Proto>& sock, ::msghdr& msg, int flags, Trace& trace) {
   trace.step("__sock_sendmsg");
   trace.step("sock_sendmsg_nosec");
   trace.step(Proto::name, ": sendmsg");
-  return Proto::sendmsg(sock.sk, iov, flags | MSG_NOSIGNAL, trace);
+  return Proto::sendmsg(sock.sk, msg, flags | MSG_NOSIGNAL, trace);
 }
 
 /// sock_recvmsg(): where read(2), recv(2) and recvmsg(2) meet: the kernel's
 /// sock_recvmsg() → sock_recvmsg_nosec() → sock->ops->recvmsg (net/socket.c).
 template <proto_ops Proto, class Trace>
-ssize_t sock_recvmsg(socket<Proto>& sock, std::span<const ::iovec> iov, int flags, Trace& trace) {
+ssize_t sock_recvmsg(socket<Proto>& sock, ::msghdr& msg, int flags, Trace& trace) {
   trace.step("sock_recvmsg");
   trace.step("sock_recvmsg_nosec");
   trace.step(Proto::name, ": recvmsg");
-  return Proto::recvmsg(sock.sk, iov, flags, trace);
+  return Proto::recvmsg(sock.sk, msg, flags, trace);
 }
 
 /// socket_file_ops: read_iter, write_iter, poll and release (O_NONBLOCK
@@ -77,19 +78,21 @@ struct socket_file_ops {
   /// The kernel table's name.
   static constexpr std::string_view name = "socket_file_ops";
   static constexpr bool splice_write = true;  ///< splice_to_socket
-  static constexpr bool splice_read = true;  ///< sock_splice_read
+  static constexpr bool splice_read = true;   ///< sock_splice_read
 
   /// sock_read_iter(): a zero-length read returns 0 at once.
   static ssize_t read_iter(auto& file, std::span<const ::iovec> iov) {
     file.trace.step("sock_read_iter");
     if (detail::iov_length(iov) == 0) return 0;
-    return sock_recvmsg(file.private_data, iov, msg_flags(file), file.trace);
+    ::msghdr msg = detail::msghdr_of(iov);
+    return sock_recvmsg(file.private_data, msg, msg_flags(file), file.trace);
   }
 
   /// sock_write_iter()
   static ssize_t write_iter(auto& file, std::span<const ::iovec> iov) {
     file.trace.step("sock_write_iter");
-    return sock_sendmsg(file.private_data, iov, msg_flags(file), file.trace);
+    ::msghdr msg = detail::msghdr_of(iov);
+    return sock_sendmsg(file.private_data, msg, msg_flags(file), file.trace);
   }
 
   /// sock_poll(): what the socket is ready for, now.
@@ -121,7 +124,7 @@ struct socket_file_ops {
     return Proto::release(file.private_data.sk);
   }
 
- private:
+  /// O_NONBLOCK in f_flags is MSG_DONTWAIT for every transfer.
   static int msg_flags(const auto& file) noexcept { return (file.f_flags & O_NONBLOCK) != 0 ? MSG_DONTWAIT : 0; }
 };
 
@@ -129,6 +132,15 @@ template <class Proto>
 struct sockfs;
 
 namespace detail {
+// A sendmsg/recvmsg without a descriptor table: ancillary data goes to the
+// host as it is (SCM_RIGHTS carries host descriptors).
+struct no_scm {
+  template <class Transfer>
+  ssize_t operator()(::msghdr&, Transfer transfer) const {
+    return transfer();
+  }
+};
+
 // In the descriptor table every socket is a sockfs<any_proto> file: its
 // protocol goes behind sock->ops, so all sockets share one socket_file_ops.
 template <class Proto>
@@ -150,7 +162,7 @@ struct sockfs : detail::sock_erasure<Proto> {
   static_assert(proto_ops<Proto>, "kvfs::sockfs<Proto>: Proto does not provide the proto_ops members");
   /// "nodev sockfs" in /proc/filesystems.
   static constexpr auto name = name_c<"sockfs">;
-  static constexpr unsigned fs_flags = FS_PSEUDO;  ///< kern_mount()ed: sock_mnt
+  static constexpr unsigned fs_flags = FS_PSEUDO;            ///< kern_mount()ed: sock_mnt
   static constexpr std::string_view initcall = "sock_init";  ///< net/socket.c
   /// The protocol (sock->ops).
   using proto = Proto;
@@ -179,6 +191,80 @@ struct sockfs : detail::sock_erasure<Proto> {
   static int getsockopt(File& file, int level, int name, void* value, socklen_t* len) {
     file.trace.step("sock_getsockopt");
     return ::getsockopt(sock_from_file(file).native_handle(), level, name, value, len) < 0 ? -errno : 0;
+  }
+
+  /// sendto(2) on a socket file (__sys_sendto()): the address (EINVAL if
+  /// its length is negative or beyond a sockaddr_storage), then
+  /// sock_sendmsg(). A null `addr`: the connected peer (send(2)).
+  template <class File>
+  static ssize_t sendto(File& file, std::span<const std::byte> buf, int flags, const ::sockaddr* addr, socklen_t len) {
+    ::iovec segment{const_cast<std::byte*>(buf.data()), buf.size()};
+    ::msghdr msg = detail::msghdr_of({&segment, 1});
+    if (addr != nullptr) {
+      if (const int error = detail::move_addr_to_kernel(len); error < 0) return error;
+      msg.msg_name = const_cast<::sockaddr*>(addr);
+      msg.msg_namelen = len;
+    }
+    return sock_sendmsg(sock_from_file(file), msg, flags | file_operations::msg_flags(file), file.trace);
+  }
+
+  /// recvfrom(2) on a socket file (__sys_recvfrom()): sock_recvmsg(), then
+  /// the sender's address cut to *len and its length in *len
+  /// (move_addr_to_user(): EINVAL for a negative *len, the data taken).
+  template <class File>
+  static ssize_t recvfrom(File& file, std::span<std::byte> buf, int flags, ::sockaddr* addr, socklen_t* len) {
+    ::iovec segment{buf.data(), buf.size()};
+    ::msghdr msg = detail::msghdr_of({&segment, 1});
+    ::sockaddr_storage kaddr;
+    if (addr != nullptr) {
+      msg.msg_name = &kaddr;
+      msg.msg_namelen = sizeof kaddr;
+    }
+    const ssize_t n = sock_recvmsg(sock_from_file(file), msg, flags | file_operations::msg_flags(file), file.trace);
+    if (n < 0 || addr == nullptr) return n;
+    const int error = detail::move_addr_to_user(kaddr, msg.msg_namelen, addr, len);
+    return error < 0 ? error : n;
+  }
+
+  /// sendmsg(2) on a socket file (___sys_sendmsg()): __copy_msghdr()'s
+  /// checks, ENOBUFS for a control buffer over INT_MAX, then sock_sendmsg().
+  /// `scm_send(kmsg, send)` runs the send, with the kernel's copy of the
+  /// message (a process turns its SCM_RIGHTS numbers into files there).
+  template <class File, class ScmSend = detail::no_scm>
+  static ssize_t sendmsg(File& file, const ::msghdr& msg, int flags, ScmSend scm_send = {}) {
+    ::msghdr kmsg;
+    if (const int error = detail::copy_msghdr(msg, kmsg); error < 0) return error;
+    if (const int error = detail::check_control_length(kmsg); error < 0) return error;
+    file.trace.step("____sys_sendmsg");
+    const int sock_flags = flags | file_operations::msg_flags(file);
+    return scm_send(kmsg, [&] { return sock_sendmsg(sock_from_file(file), kmsg, sock_flags, file.trace); });
+  }
+
+  /// recvmsg(2) on a socket file (___sys_recvmsg()): sock_recvmsg() into
+  /// `msg`'s segments and control buffer, then the sender's address
+  /// (move_addr_to_user() into msg_name/msg_namelen), msg_flags (MSG_TRUNC,
+  /// MSG_CTRUNC...) and msg_controllen. `scm_recv(kmsg, receive)` runs the
+  /// receive (a process turns received files into its numbers there).
+  template <class File, class ScmRecv = detail::no_scm>
+  static ssize_t recvmsg(File& file, ::msghdr& msg, int flags, ScmRecv scm_recv = {}) {
+    ::msghdr kmsg;
+    if (const int error = detail::copy_msghdr(msg, kmsg); error < 0) return error;
+    ::sockaddr_storage kaddr;
+    kmsg.msg_name = msg.msg_name != nullptr ? &kaddr : nullptr;
+    kmsg.msg_namelen = msg.msg_name != nullptr ? sizeof kaddr : 0;
+    kmsg.msg_flags = 0;
+    file.trace.step("____sys_recvmsg");
+    const int sock_flags = flags | file_operations::msg_flags(file);
+    const ssize_t n = scm_recv(kmsg, [&] { return sock_recvmsg(sock_from_file(file), kmsg, sock_flags, file.trace); });
+    if (n < 0) return n;
+    if (msg.msg_name != nullptr) {
+      const int error =
+          detail::move_addr_to_user(kaddr, kmsg.msg_namelen, static_cast<::sockaddr*>(msg.msg_name), &msg.msg_namelen);
+      if (error < 0) return error;
+    }
+    msg.msg_flags = kmsg.msg_flags;
+    msg.msg_controllen = kmsg.msg_controllen;
+    return n;
   }
 
   // __sys_shutdown_sock() → the protocol's ->shutdown.

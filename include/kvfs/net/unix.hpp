@@ -1,18 +1,20 @@
 // SPDX-License-Identifier: BSL-1.0
-// kvfs/net/unix.hpp - sockfs over Unix-domain stream sockets (AF_UNIX,
-// SOCK_STREAM; net/unix/af_unix.c), backed by standalone Asio's
-// local::stream_protocol.
+// kvfs/net/unix.hpp - sockfs over Unix-domain sockets (AF_UNIX;
+// net/unix/af_unix.c): streams, datagrams and sequenced packets, backed by
+// standalone Asio's local and generic protocols.
 //
 //   asio::io_context io;
 //   auto [a, b] = kvfs::unix_stream::pair(io);   // socketpair(2)
 //   kvfs::write_all(a, "over AF_UNIX");
+//   auto [c, d] = kvfs::unix_dgram::pair(io);    // each write one datagram
 //
 // The io_context must outlive the descriptors made with it.
 #pragma once
 
-#include <kvfs/net/detail/asio_stream_socket.hpp>
+#include <kvfs/net/detail/asio_socket.hpp>
 
-#include <asio/local/connect_pair.hpp>
+#include <asio/generic/seq_packet_protocol.hpp>
+#include <asio/local/datagram_protocol.hpp>
 #include <asio/local/stream_protocol.hpp>
 
 #include <sys/socket.h>
@@ -25,28 +27,32 @@
 
 namespace kvfs {
 
-/// The Unix-domain stream protocol (the kernel's unix_stream_ops).
-struct unix_stream : detail::asio_stream_socket<unix_stream, asio::local::stream_protocol> {
-  /// "unix" in the trace.
-  static constexpr std::string_view name = "unix";
+namespace detail {
+
+/// What the Unix-domain protocols share: ->family, ->socketpair and pair().
+template <class Proto, class Protocol, int Type>
+struct unix_socket : asio_socket<Proto, Protocol, Type> {
+  using typename asio_socket<Proto, Protocol, Type>::sock_type;
+  /// ->family: SCM_RIGHTS carries files over these sockets.
+  static constexpr int family = AF_UNIX;
 
   /// ->socketpair (unix_socketpair()): the two sockets become one connected
   /// pair (here: a host socketpair(2) replaces them), keeping their
   /// non-blocking state.
   static int socketpair(sock_type& a, sock_type& b) {
     int fds[2] = {-1, -1};
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0) return -errno;
+    if (::socketpair(AF_UNIX, Type | SOCK_CLOEXEC, 0, fds) < 0) return -errno;
     const bool non_blocking = a.non_blocking();
     std::error_code ec;
     a.close(ec);
     b.close(ec);
-    a.assign(asio::local::stream_protocol(), fds[0], ec);
+    a.assign(Proto::protocol(), fds[0], ec);
     if (ec) {
       ::close(fds[0]);
       ::close(fds[1]);
       return -ec.value();
     }
-    b.assign(asio::local::stream_protocol(), fds[1], ec);
+    b.assign(Proto::protocol(), fds[1], ec);
     if (ec) {
       ::close(fds[1]);
       return -ec.value();
@@ -58,17 +64,49 @@ struct unix_stream : detail::asio_stream_socket<unix_stream, asio::local::stream
     return ec ? -ec.value() : 0;
   }
 
-  /// socketpair(AF_UNIX, SOCK_STREAM): two connected descriptors.
-  static std::pair<socket_descriptor<no_trace>, socket_descriptor<no_trace>> pair(asio::io_context& io, int flags = 0) {
+  /// socketpair(AF_UNIX, Type): two connected descriptors.
+  static auto pair(asio::io_context& io, int flags = 0) {
+    using socket_descriptor = descriptor<sockfs<Proto>, no_trace>;
     sock_type first(io), second(io);
+    if (const int error = socketpair(first, second); error < 0) {
+      throw std::system_error(-error, std::system_category(), "kvfs pair of " + std::string(Proto::name));
+    }
     std::error_code ec;
-    asio::local::connect_pair(first, second, ec);
-    if (ec) throw std::system_error(detail::to_system_error(ec), "kvfs::unix_stream::pair");
-    auto a = install(std::move(first), ec, flags, no_trace{});
-    auto b = install(std::move(second), ec, flags, no_trace{});
-    if (ec) throw std::system_error(ec, "kvfs::unix_stream::pair");
-    return {std::move(a), std::move(b)};
+    auto a = asio_socket<Proto, Protocol, Type>::install(std::move(first), ec, flags, no_trace{});
+    auto b = asio_socket<Proto, Protocol, Type>::install(std::move(second), ec, flags, no_trace{});
+    if (ec) throw std::system_error(ec, "kvfs pair of " + std::string(Proto::name));
+    return std::pair<socket_descriptor, socket_descriptor>{std::move(a), std::move(b)};
   }
+};
+
+}  // namespace detail
+
+/// The Unix-domain stream protocol (the kernel's unix_stream_ops).
+struct unix_stream : detail::unix_socket<unix_stream, asio::local::stream_protocol, SOCK_STREAM> {
+  /// "unix" in the trace.
+  static constexpr std::string_view name = "unix";
+  /// A listening socket, whose accept() makes sockfs<unix_stream> descriptors.
+  using acceptor = asio::local::stream_protocol::acceptor;
+  /// Asio's protocol object.
+  static asio::local::stream_protocol protocol() noexcept { return {}; }
+};
+
+/// The Unix-domain datagram protocol (the kernel's unix_dgram_ops):
+/// datagrams kept whole, reliable and in order.
+struct unix_dgram : detail::unix_socket<unix_dgram, asio::local::datagram_protocol, SOCK_DGRAM> {
+  /// "unix_dgram" in the trace.
+  static constexpr std::string_view name = "unix_dgram";
+  /// Asio's protocol object.
+  static asio::local::datagram_protocol protocol() noexcept { return {}; }
+};
+
+/// The Unix-domain sequenced-packet protocol (the kernel's
+/// unix_seqpacket_ops): connections that keep each message's boundaries.
+struct unix_seqpacket : detail::unix_socket<unix_seqpacket, asio::generic::seq_packet_protocol, SOCK_SEQPACKET> {
+  /// "unix_seqpacket" in the trace.
+  static constexpr std::string_view name = "unix_seqpacket";
+  /// Asio's protocol object: AF_UNIX, SOCK_SEQPACKET.
+  static asio::generic::seq_packet_protocol protocol() noexcept { return {AF_UNIX, 0}; }
 };
 
 }  // namespace kvfs

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: BSL-1.0
-// kvfs/net/detail/asio_stream_socket.hpp - what every Asio stream protocol shares: how
-// a connected socket of it becomes a sockfs descriptor (connect, accept,
-// socketpair). kvfs::tcp and kvfs::unix_stream derive from it.
+// kvfs/net/detail/asio_socket.hpp - what every Asio socket protocol
+// shares: how a socket of it becomes a sockfs descriptor (connect, accept,
+// open, bind). kvfs::tcp, kvfs::udp and the Unix-domain protocols derive
+// from it.
 #pragma once
 
 #include <kvfs/asio/stream.hpp>
 #include <kvfs/descriptor.hpp>
-#include <kvfs/net/detail/asio_stream_proto.hpp>
+#include <kvfs/net/detail/asio_socket_proto.hpp>
 #include <kvfs/net/sockfs.hpp>
 #include <kvfs/trace.hpp>
 
@@ -22,17 +23,19 @@
 
 namespace kvfs::detail {
 
-/// `Proto` is the derived protocol (CRTP); `Protocol` is Asio's.
-template <class Proto, class Protocol>
-struct asio_stream_socket : asio_stream_proto<typename Protocol::socket> {
+/// `Proto` is the derived protocol (CRTP); `Protocol` is Asio's; `Type` is
+/// the socket type: SOCK_STREAM and SOCK_SEQPACKET connect and accept,
+/// SOCK_DGRAM sockets are bound (or connected) and exchange datagrams.
+template <class Proto, class Protocol, int Type>
+struct asio_socket : asio_socket_proto<typename Protocol::socket, Type> {
   using sock_type = typename Protocol::socket;
   using endpoint = typename Protocol::endpoint;
-  using acceptor = typename Protocol::acceptor;
   template <class Trace>
   using socket_descriptor = descriptor<sockfs<Proto>, Trace>;
   // The proto_ops members of the same names (on a socket object) stay visible.
-  using asio_stream_proto<sock_type>::connect;
-  using asio_stream_proto<sock_type>::accept;
+  using asio_socket_proto<sock_type, Type>::connect;
+  using asio_socket_proto<sock_type, Type>::accept;
+  using asio_socket_proto<sock_type, Type>::bind;
 
   /// socket(2) + connect(2): a connected descriptor. `flags` may hold
   /// O_NONBLOCK (SOCK_NONBLOCK) for a non-blocking socket.
@@ -56,9 +59,34 @@ struct asio_stream_socket : asio_stream_proto<typename Protocol::socket> {
     return d;
   }
 
-  /// accept4(2): the next connection of a listening acceptor.
+  /// socket(2) + bind(2): a datagram socket with the local address `local`
+  /// (port 0: the kernel picks one; getsockname tells).
   template <tracer Trace = no_trace>
-  static socket_descriptor<Trace> accept(acceptor& listener, std::error_code& ec, int flags = 0, Trace trace = {}) {
+  static socket_descriptor<Trace> bind(asio::io_context& io, const endpoint& local, std::error_code& ec, int flags = 0,
+                                       Trace trace = {}) requires(Type == SOCK_DGRAM) {
+    trace.begin("socket", -1);
+    trace.step("__sock_create");
+    trace.step(Proto::name, ": create");
+    sock_type sk(io);
+    sk.open(local.protocol(), ec);
+    if (!ec) sk.bind(local, ec);
+    trace.step("asio bind ", endpoint_name(local));
+    return install(std::move(sk), ec, flags, std::move(trace));
+  }
+
+  template <tracer Trace = no_trace>
+  static socket_descriptor<Trace> bind(asio::io_context& io, const endpoint& local, int flags = 0,
+                                       Trace trace = {}) requires(Type == SOCK_DGRAM) {
+    std::error_code ec;
+    auto d = bind(io, local, ec, flags, std::move(trace));
+    if (ec) throw std::system_error(ec, std::string("kvfs bind to ") + endpoint_name(local));
+    return d;
+  }
+
+  /// accept4(2): the next connection of a listening acceptor.
+  template <tracer Trace = no_trace, class P = Protocol>
+  static socket_descriptor<Trace> accept(typename P::acceptor& listener, std::error_code& ec, int flags = 0,
+                                         Trace trace = {}) requires(Type != SOCK_DGRAM) {
     trace.begin("accept4", static_cast<int>(listener.native_handle()));
     trace.step("__sys_accept4");
     trace.step(Proto::name, ": accept");
@@ -67,8 +95,9 @@ struct asio_stream_socket : asio_stream_proto<typename Protocol::socket> {
     return install(std::move(sk), ec, flags, std::move(trace));
   }
 
-  template <tracer Trace = no_trace>
-  static socket_descriptor<Trace> accept(acceptor& listener, int flags = 0, Trace trace = {}) {
+  template <tracer Trace = no_trace, class P = Protocol>
+  static socket_descriptor<Trace> accept(typename P::acceptor& listener, int flags = 0,
+                                         Trace trace = {}) requires(Type != SOCK_DGRAM) {
     std::error_code ec;
     auto d = accept(listener, ec, flags, std::move(trace));
     if (ec) throw std::system_error(ec, "kvfs accept");

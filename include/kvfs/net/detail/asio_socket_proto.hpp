@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: BSL-1.0
+// kvfs/net/detail/asio_socket_proto.hpp - the proto_ops every Asio socket
+// protocol shares (tcp::socket, udp::socket, the local and seq_packet
+// sockets): Asio makes, connects and waits on the socket; a transfer is the
+// kernel's own call on it (send(2)/recv(2) for one stream buffer,
+// sendmsg(2)/recvmsg(2) for anything with an address, ancillary data or a
+// datagram's flags), so the socket's options and the protocol's semantics
+// are the host kernel's.
+#pragma once
+
+#include <kvfs/detail/syscall.hpp>
+#include <kvfs/trace.hpp>
+
+#include <asio/error.hpp>
+#include <asio/socket_base.hpp>
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <cerrno>
+#include <system_error>
+
+namespace kvfs::detail {
+
+/// proto_ops for an Asio socket of the type `Type` (SOCK_STREAM,
+/// SOCK_DGRAM, SOCK_SEQPACKET).
+template <class AsioSocket, int Type>
+struct asio_socket_proto {
+  using sock_type = AsioSocket;
+  /// sock->type
+  static constexpr int type = Type;
+
+  /// ->sendmsg: send(2) for one buffer to the connected peer, else sendmsg(2).
+  template <class Trace>
+  static ssize_t sendmsg(sock_type& sk, ::msghdr& msg, int flags, Trace& trace) {
+    const int fd = native_handle(sk);
+    if (msg.msg_name == nullptr && msg.msg_controllen == 0 && msg.msg_iovlen == 1) {
+      trace.step("send(2)");
+      return transfer(sk, flags, POLLOUT,
+                      [&] { return ::send(fd, msg.msg_iov[0].iov_base, msg.msg_iov[0].iov_len, flags); });
+    }
+    trace.step("sendmsg(2)");
+    return transfer(sk, flags, POLLOUT, [&] { return ::sendmsg(fd, &msg, flags); });
+  }
+
+  /// ->recvmsg: recv(2) for one stream buffer, else recvmsg(2), which
+  /// reports the sender, the ancillary data and MSG_TRUNC/MSG_CTRUNC.
+  template <class Trace>
+  static ssize_t recvmsg(sock_type& sk, ::msghdr& msg, int flags, Trace& trace) {
+    const int fd = native_handle(sk);
+    // A byte stream has no message flags to report: one buffer may be recv(2).
+    if (Type == SOCK_STREAM && msg.msg_name == nullptr && msg.msg_controllen == 0 && msg.msg_iovlen == 1 &&
+        (flags & (MSG_OOB | MSG_ERRQUEUE)) == 0) {
+      trace.step("recv(2)");
+      msg.msg_flags = 0;  // what tcp_recvmsg and unix_stream_recvmsg report here
+      return transfer(sk, flags, POLLIN,
+                      [&] { return ::recv(fd, msg.msg_iov[0].iov_base, msg.msg_iov[0].iov_len, flags); });
+    }
+    trace.step("recvmsg(2)");
+    return transfer(sk, flags, POLLIN, [&] { return ::recvmsg(fd, &msg, flags); });
+  }
+
+  /// ->shutdown
+  static int shutdown(sock_type& sk, int how) noexcept { return ::shutdown(native_handle(sk), how) < 0 ? -errno : 0; }
+
+  /// ->release: Asio closes the socket (and cancels its waits).
+  static int release(sock_type& sk) {
+    std::error_code ec;
+    sk.close(ec);
+    return ec ? -ec.value() : 0;
+  }
+
+  /// The host socket.
+  static int native_handle(const sock_type& sk) noexcept {
+    // Asio's native_handle() is not const; reading the number changes nothing.
+    return const_cast<sock_type&>(sk).native_handle();
+  }
+
+  // bind, connect, listen, accept and getsockname are the socket calls
+  // themselves on the socket's descriptor: Asio keeps no state they change.
+
+  /// ->bind
+  static int bind(sock_type& sk, const ::sockaddr* addr, socklen_t len) noexcept {
+    return ::bind(native_handle(sk), addr, len) < 0 ? -errno : 0;
+  }
+
+  /// ->connect (not restarted after a signal: the kernel goes on connecting
+  /// and a second call would answer EALREADY). On a datagram socket it sets
+  /// the peer, and AF_UNSPEC dissolves it.
+  static int connect(sock_type& sk, const ::sockaddr* addr, socklen_t len) noexcept {
+    return ::connect(native_handle(sk), addr, len) < 0 ? -errno : 0;
+  }
+
+  /// ->listen (EOPNOTSUPP on a datagram socket, as sock_no_listen).
+  static int listen(sock_type& sk, int backlog) noexcept {
+    return ::listen(native_handle(sk), backlog) < 0 ? -errno : 0;
+  }
+
+  /// ->accept: the next connection, adopted by a socket of the listener's executor.
+  static int accept(sock_type& sk, int flags, sock_type& accepted) {
+    const int fd = static_cast<int>(retry_eintr(
+        [&] { return ::accept4(native_handle(sk), nullptr, nullptr, SOCK_CLOEXEC | (flags & SOCK_NONBLOCK)); }));
+    if (fd < 0) return fd;
+    std::error_code ec;
+    const auto protocol = sk.local_endpoint(ec).protocol();
+    if (!ec) accepted.assign(protocol, fd, ec);
+    if (ec) {
+      ::close(fd);
+      return -ec.value();
+    }
+    if ((flags & SOCK_NONBLOCK) != 0) accepted.non_blocking(true, ec);
+    return 0;
+  }
+
+  /// ->getname (getsockname)
+  static int getname(const sock_type& sk, ::sockaddr* addr, socklen_t* len) noexcept {
+    return ::getsockname(native_handle(sk), addr, len) < 0 ? -errno : 0;
+  }
+
+ private:
+  // The kernel's call, again after EINTR. A blocking call on a socket Asio
+  // holds non-blocking for its own asynchronous operations waits for
+  // readiness and tries again, as a blocking socket would (without
+  // SO_RCVTIMEO/SO_SNDTIMEO then: the host socket is non-blocking).
+  template <class Call>
+  static ssize_t transfer(sock_type& sk, int flags, short events, Call call) {
+    for (;;) {
+      const ssize_t result = call();
+      if (result >= 0) [[likely]]
+        return result;
+      const int error = errno;
+      if (error == EINTR) continue;
+      if (error != EAGAIN || !waits_for_asio(sk, flags)) return -error;
+      wait_ready(native_handle(sk), events);
+    }
+  }
+
+  static bool waits_for_asio(sock_type& sk, int flags) noexcept {
+    return (flags & MSG_DONTWAIT) == 0 && sk.native_non_blocking() && !sk.non_blocking();
+  }
+
+  [[gnu::cold, gnu::noinline]] static void wait_ready(int fd, short events) noexcept {
+    ::pollfd ready{fd, events, 0};
+    while (::poll(&ready, 1, -1) < 0 && errno == EINTR) {
+    }
+  }
+};
+
+}  // namespace kvfs::detail
