@@ -8,7 +8,7 @@
 #   detail                    core, detail                            no
 #   fs/                       core, detail, fs                        no
 #   net/sockfs, net/proto_ops core, detail, net/sockfs, net/proto_ops no
-#     (and net/detail/msghdr: the socket layer's own checks, no Asio)
+#     (and net/detail/msghdr, net/detail/scm_inflight: no Asio)
 #   kernel/                   core, detail, fs, net/sockfs+proto_ops, kernel  no
 #   asio/                     core, detail, asio                      yes
 #   net/ (protocols)          anything but the umbrellas              yes
@@ -22,7 +22,7 @@ set(core_re "^kvfs/[a-z_]+\\.hpp$")
 set(umbrella_re "^kvfs/(kvfs|core|fs|net|kernel|asio|fuse)\\.hpp$")
 set(detail_re "^kvfs/detail/")
 set(fs_re "^kvfs/fs/")
-set(sock_re "^kvfs/net/(sockfs|proto_ops|detail/msghdr)\\.hpp$")
+set(sock_re "^kvfs/net/(sockfs|proto_ops|detail/msghdr|detail/scm_inflight)\\.hpp$")
 set(kernel_re "^kvfs/kernel/")
 set(asio_re "^kvfs/asio/")
 set(fuse_re "^kvfs/fuse/")

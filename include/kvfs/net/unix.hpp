@@ -12,6 +12,7 @@
 #pragma once
 
 #include <kvfs/net/detail/asio_socket.hpp>
+#include <kvfs/net/detail/scm_inflight.hpp>
 
 #include <asio/generic/seq_packet_protocol.hpp>
 #include <asio/local/datagram_protocol.hpp>
@@ -35,6 +36,23 @@ struct unix_socket : asio_socket<Proto, Protocol, Type> {
   using typename asio_socket<Proto, Protocol, Type>::sock_type;
   /// ->family: SCM_RIGHTS carries files over these sockets.
   static constexpr int family = AF_UNIX;
+
+  /// ->recvmsg: kvfs files whose tokens the host dropped unread (a
+  /// message read without room for its descriptors) are released.
+  template <class Trace>
+  static ssize_t recvmsg(sock_type& sk, ::msghdr& msg, int flags, Trace& trace) {
+    const ssize_t n = asio_socket_proto<sock_type, Type>::recvmsg(sk, msg, flags, trace);
+    scm_inflight::instance().sweep();
+    return n;
+  }
+
+  /// ->release (unix_release_sock()): the queue goes with the socket, and
+  /// with it the kvfs files in flight there, released once.
+  static int release(sock_type& sk) {
+    const int result = asio_socket_proto<sock_type, Type>::release(sk);
+    scm_inflight::instance().sweep();
+    return result;
+  }
 
   /// ->socketpair (unix_socketpair()): the two sockets become one connected
   /// pair (here: a host socketpair(2) replaces them), keeping their
