@@ -27,6 +27,7 @@
 #include <kvfs/io.hpp>
 #include <kvfs/name.hpp>
 #include <kvfs/registry.hpp>
+#include <kvfs/socket_io.hpp>
 #include <kvfs/super_block.hpp>
 #include <kvfs/trace.hpp>
 #include <kvfs/version.hpp>

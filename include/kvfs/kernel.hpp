@@ -6,7 +6,8 @@
 // read_write_calls (fs/read_write.c), open_calls (fs/open.c, fs/namei.c),
 // path_calls (fs/namei.c, fs/stat.c: unlink, rename, link...) over the path
 // walk (namei.hpp), readdir_calls (fs/readdir.c), stat_calls (fs/stat.c), sync_calls (fs/sync.c), select_calls
-// (fs/select.c), pipe_calls (fs/pipe.c), socket_calls (net/socket.c).
+// (fs/select.c), pipe_calls (fs/pipe.c), socket_calls and sendmsg_calls
+// (net/socket.c, with SCM_RIGHTS from net/core/scm.c).
 // kvfs::fd makes a number of the table a handle for the generic functions.
 // It includes no Asio.
 #pragma once

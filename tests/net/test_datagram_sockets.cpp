@@ -161,7 +161,9 @@ TEST_CASE("threads sending datagrams on one socket: none lost, none duplicated, 
           "[sockfs][dgram][threads]") {
   kvfs_test::no_descriptor_leak leak_check;
   asio::io_context io;
-  auto [sender, receiver] = kvfs::unix_dgram::pair(io);  // reliable: a full queue blocks the sender
+  auto pair = kvfs::unix_dgram::pair(io);  // reliable: a full queue blocks the sender
+  auto& sender = pair.first;
+  auto& receiver = pair.second;
   constexpr int threads = 4, per_thread = 500;
   constexpr std::size_t size = 48;
   std::set<std::string> seen;
