@@ -15,6 +15,7 @@
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/ip/udp.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
@@ -34,6 +35,7 @@
 #include <cstring>
 #include <iostream>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -52,8 +54,12 @@ copy_file_range (file to file); otherwise one reused 64 KiB buffer.
 With -b, copies both ways at once, as socat does by default: what either
 address reads is written to the other. When one direction reaches its end,
 the other side's socket is shut down for writing, and the other direction
-has 0.5 seconds (-t) to finish before kvcat stops it. -b takes stream
-addresses (tcp, tcp-listen, unix, unix-listen, -), not file:.
+has 0.5 seconds (-t) to finish before kvcat stops it. -b takes socket and
+standard addresses, not file:.
+
+A datagram DESTINATION gets the data in datagrams of at most 8 KiB (as
+socat's block size); a datagram SOURCE ends at a zero-length datagram (or
+-n COUNT).
 
 Addresses:
   file:PATH                 a file; as DESTINATION it is created or truncated
@@ -62,6 +68,11 @@ Addresses:
                             given; PORT 0: the kernel picks, -v prints it)
   unix:PATH                 connect to a Unix-domain stream socket
   unix-listen:PATH          accept one connection on a new Unix socket at PATH
+  udp:HOST:PORT             send datagrams to (and hear only) HOST:PORT
+  udp-listen:[HOST:]PORT    bind, wait for the first datagram, then talk with
+                            its sender only (HOST: 127.0.0.1 unless given)
+  unix-dgram:PATH           SOURCE: receive datagrams on a new Unix datagram
+                            socket at PATH; DESTINATION: send them to PATH
   -                         standard input (SOURCE) or output (DESTINATION)
 
 Options:
@@ -103,7 +114,8 @@ struct options {
 std::size_t parse_count(std::string_view text) {
   std::size_t value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size()) throw bad_usage("-n needs a byte count, got '" + std::string(text) + "'");
+  if (error != std::errc() || end != text.data() + text.size())
+    throw bad_usage("-n needs a byte count, got '" + std::string(text) + "'");
   return value;
 }
 
@@ -142,12 +154,15 @@ options parse(int argc, char** argv) {
       addresses.emplace_back(arg);
     }
   }
-  if (addresses.size() != 2) throw bad_usage("expected SOURCE and DESTINATION, got " + std::to_string(addresses.size()) + " address(es)");
+  if (addresses.size() != 2)
+    throw bad_usage("expected SOURCE and DESTINATION, got " + std::to_string(addresses.size()) + " address(es)");
   opts.source = addresses[0];
   opts.destination = addresses[1];
-  if (opts.both_ways && opts.count != static_cast<std::size_t>(-1)) throw bad_usage("-n copies one way; it does not go with -b");
+  if (opts.both_ways && opts.count != static_cast<std::size_t>(-1))
+    throw bad_usage("-n copies one way; it does not go with -b");
   for (const std::string& address : addresses) {
-    if (opts.both_ways && address.starts_with("file:")) throw bad_usage("-b needs stream addresses; '" + address + "' is a file");
+    if (opts.both_ways && address.starts_with("file:"))
+      throw bad_usage("-b needs stream addresses; '" + address + "' is a file");
   }
   return opts;
 }
@@ -228,6 +243,9 @@ class session {
     if (kind == "tcp-listen") return keep(listen_tcp(host_port(rest, address, "127.0.0.1"), address));
     if (kind == "unix") return keep(connect_unix(std::string(rest), address));
     if (kind == "unix-listen") return keep(listen_unix(std::string(rest), address));
+    if (kind == "udp") return keep(datagram(connect_udp(host_port(rest, address, std::nullopt), address)));
+    if (kind == "udp-listen") return keep(datagram(listen_udp(host_port(rest, address, "127.0.0.1"), address)));
+    if (kind == "unix-dgram") return keep(datagram(unix_dgram(std::string(rest), address, r)));
     throw bad_usage("unknown address type '" + std::string(kind) + "' in '" + address + "'");
   }
 
@@ -238,6 +256,7 @@ class session {
     const int in = open(opts_.source, role::source);
     const int out = open(opts_.destination, role::destination);
     kvfs::fd src(proc_, in), dst(proc_, out);
+    if (datagrams_.contains(out)) return send_datagrams(src, dst);
     std::error_code ec;
     const kvfs::copy_result copied = kvfs::copy(src, dst, ec, opts_.count);
     if (opts_.verbose) {
@@ -250,6 +269,26 @@ class session {
     proc_.shutdown(out, SHUT_WR);
     return EXIT_SUCCESS;
   }
+
+  // A datagram destination: each read of the source (at most 8 KiB: UDP
+  // refuses a 64 KiB datagram with EMSGSIZE) is sent as one datagram.
+  int send_datagrams(kvfs::fd& src, kvfs::fd& dst) {
+    std::vector<std::byte> buf(datagram_size);
+    std::size_t total = 0;
+    while (total < opts_.count) {
+      const std::size_t n = kvfs::read(src, std::span(buf).first(std::min(buf.size(), opts_.count - total)));
+      if (n == 0) break;
+      kvfs::write(dst, std::span(buf).first(n));
+      total += n;
+    }
+    if (opts_.verbose) {
+      std::cerr << "kvcat: " << total << " bytes from " << opts_.source << " to " << opts_.destination
+                << " in datagrams\n";
+    }
+    return EXIT_SUCCESS;
+  }
+
+  static constexpr std::size_t datagram_size = 8192;
 
   using stream = kvfs::async_stream<kvfs::fd>;
 
@@ -277,7 +316,7 @@ class session {
   // of the stream, an error, or cancellation; then the peer behind `to` sees
   // the end too (shutdown; standard output answers ENOTSOCK: nothing to do).
   asio::awaitable<void> relay(stream& from, stream& to, direction& d) {
-    std::vector<char> buffer(65536);
+    std::vector<char> buffer(datagrams_.contains(to.handle().number()) ? datagram_size : 65536);
     for (;;) {
       std::error_code ec;
       const std::size_t got =
@@ -311,18 +350,19 @@ class session {
     asio::steady_timer linger(io_);
     // When one direction ends, the other has opts_.linger to finish.
     auto spawn = [&](stream& from, stream& to, std::size_t way) {
-      asio::co_spawn(io_, relay(from, to, ways[way]),
-                     asio::bind_cancellation_slot(stop[way].slot(), [&, way](std::exception_ptr failed) {
-                       if (failed) std::rethrow_exception(failed);
-                       if (ways[1 - way].done) {
-                         linger.cancel();
-                         return;
-                       }
-                       linger.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(opts_.linger));
-                       linger.async_wait([&, other = 1 - way](std::error_code ec) {
-                         if (!ec) stop[other].emit(asio::cancellation_type::terminal);
-                       });
-                     }));
+      asio::co_spawn(
+          io_, relay(from, to, ways[way]),
+          asio::bind_cancellation_slot(stop[way].slot(), [&, way](std::exception_ptr failed) {
+            if (failed) std::rethrow_exception(failed);
+            if (ways[1 - way].done) {
+              linger.cancel();
+              return;
+            }
+            linger.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(opts_.linger));
+            linger.async_wait([&, other = 1 - way](std::error_code ec) {
+              if (!ec) stop[other].emit(asio::cancellation_type::terminal);
+            });
+          }));
     };
     spawn(a_in, b_out, 0);
     spawn(b_in, a_out, 1);
@@ -361,7 +401,8 @@ class session {
 
   int stdio(role r) {
     const int host = ::fcntl(r == role::source ? STDIN_FILENO : STDOUT_FILENO, F_DUPFD_CLOEXEC, 0);
-    if (host < 0) throw failure(std::string("standard ") + (r == role::source ? "input" : "output") + ": " + std::strerror(errno));
+    if (host < 0)
+      throw failure(std::string("standard ") + (r == role::source ? "input" : "output") + ": " + std::strerror(errno));
     return static_cast<int>(proc_.fd_install(kvfs::adopt(host, r == role::source ? O_RDONLY : O_WRONLY), O_CLOEXEC,
                                              r == role::source ? "/dev/stdin" : "/dev/stdout"));
   }
@@ -434,10 +475,75 @@ class session {
     return static_cast<int>(check(proc_.accept4(sock, SOCK_CLOEXEC), "accept " + address));
   }
 
+  int datagram(int number) {
+    datagrams_.insert(number);
+    return number;
+  }
+
+  int connect_udp(const std::pair<std::string, unsigned short>& where, const std::string& address) {
+    asio::ip::udp::resolver resolver(io_);
+    std::error_code ec;
+    const auto endpoints = resolver.resolve(where.first, std::to_string(where.second), ec);
+    if (ec) throw failure("resolve " + where.first + ": " + ec.message());
+    long last_error = -EHOSTUNREACH;
+    for (const auto& entry : endpoints) {
+      const auto peer = entry.endpoint();
+      const int sock = static_cast<int>(check(proc_.socket(peer.protocol().family(), SOCK_DGRAM, 0), "socket"));
+      last_error = proc_.connect(sock, peer.data(), static_cast<socklen_t>(peer.size()));
+      if (last_error == 0) return sock;
+      proc_.close(sock);
+    }
+    check(last_error, "connect " + address);
+    return -1;
+  }
+
+  // socat's UDP-LISTEN: bind, peek at the first datagram for its sender,
+  // and connect to it (the datagram itself is read by the copy).
+  int listen_udp(const std::pair<std::string, unsigned short>& where, const std::string& address) {
+    std::error_code ec;
+    const auto host = asio::ip::make_address(where.first, ec);
+    if (ec) throw bad_usage("udp-listen needs a numeric HOST, got '" + where.first + "'");
+    const asio::ip::udp::endpoint local(host, where.second);
+    const int sock = keep(static_cast<int>(check(proc_.socket(local.protocol().family(), SOCK_DGRAM, 0), "socket")));
+    const int reuse = 1;
+    check(proc_.setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof reuse), "setsockopt SO_REUSEADDR");
+    check(proc_.bind(sock, local.data(), static_cast<socklen_t>(local.size())), "bind " + address);
+    if (opts_.verbose) {
+      asio::ip::udp::endpoint bound;
+      socklen_t len = static_cast<socklen_t>(bound.capacity());
+      check(proc_.getsockname(sock, bound.data(), &len), "getsockname");
+      bound.resize(len);
+      std::cerr << "kvcat: listening on " << bound << std::endl;
+    }
+    asio::ip::udp::endpoint peer;
+    socklen_t len = static_cast<socklen_t>(peer.capacity());
+    std::byte first{};
+    check(proc_.recvfrom(sock, {&first, 1}, MSG_PEEK, peer.data(), &len), "recvfrom " + address);
+    check(proc_.connect(sock, peer.data(), len), "connect to the first sender");
+    return sock;
+  }
+
+  // A Unix datagram socket: bound at PATH to receive, connected to it to send.
+  int unix_dgram(const std::string& path, const std::string& address, role r) {
+    const ::sockaddr_un sun = unix_address(path, address);
+    const auto* to = reinterpret_cast<const ::sockaddr*>(&sun);
+    const int sock = static_cast<int>(check(proc_.socket(AF_UNIX, SOCK_DGRAM, 0), "socket"));
+    if (r == role::destination) {
+      check(proc_.connect(sock, to, sizeof sun), "connect " + address);
+      return sock;
+    }
+    check(proc_.bind(sock, to, sizeof sun), "bind " + address);
+    sockets_made_.push_back(path);
+    remember_socket(path);
+    if (opts_.verbose) std::cerr << "kvcat: listening on " << path << std::endl;
+    return sock;
+  }
+
   const options& opts_;
   asio::io_context io_;  // before the process: its sockets use it
   kvfs::process proc_;
   std::vector<int> open_;
+  std::set<int> datagrams_;  // the numbers of datagram sockets
   std::vector<std::string> sockets_made_;
 };
 

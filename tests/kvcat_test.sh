@@ -64,6 +64,27 @@ for sig in TERM INT; do
   check "SIG$sig removes the listening socket file" "[ ! -e '$work/sock2' ]"
 done
 
+# Datagrams, both ends kvcat: the sender cuts the file into datagrams of at
+# most 8 KiB; the receiver stops after -n bytes.
+head -c 20000 big > medium
+run -v -n 20000 udp-listen:127.0.0.1:0 file:via_udp 2> udp.log &
+server=$!
+for _ in $(seq 400); do grep -q listening udp.log 2>/dev/null && break; sleep 0.05; done
+port=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' udp.log)
+strace -f -qq -e trace=sendto,sendmsg -o trace.udp timeout 20 "$kvcat" -v file:medium "udp:127.0.0.1:$port" 2> udp_send.log
+wait $server
+check "file to udp-listen is byte-exact" "cmp -s medium via_udp"
+check "udp: sends 3 datagrams of at most 8 KiB" "[ \$(grep -c '= 8192$\\|= 3616$' trace.udp) -eq 3 ] && grep -q 'in datagrams' udp_send.log"
+run -v -n 20000 unix-dgram:"$work/dsock" file:via_dgram 2> dgram.log &
+server=$!
+for _ in $(seq 400); do [ -S "$work/dsock" ] && break; sleep 0.05; done
+run file:medium unix-dgram:"$work/dsock"
+wait $server
+check "file to unix-dgram is byte-exact" "cmp -s medium via_dgram"
+check "the datagram socket file is removed at exit" "[ ! -e '$work/dsock' ]"
+run udp:127.0.0.1 - 2> err.txt; status=$?
+check "udp without a port exits 2" "[ \$status -eq 2 ] && grep -q 'needs HOST:PORT' err.txt"
+
 # -n COUNT
 run -n 1000 file:big file:first
 check "-n copies exactly COUNT bytes" "[ \$(stat -c %s first) -eq 1000 ] && cmp -s first <(head -c 1000 big)"
