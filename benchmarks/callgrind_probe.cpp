@@ -9,6 +9,10 @@
 //                                   kvfs::write(d, buf), kvfs::write(d, buf, ec)
 //   tcp-raw|tcp-asio|tcp-static|tcp-table N
 //                                   64-byte sends on a loopback TCP connection
+//   udp-raw|udp-asio|udp-static|udp-table N
+//                                   64-byte datagrams sent to a loopback UDP
+//                                   socket nobody reads (the kernel drops
+//                                   them once its buffer is full)
 //
 // The TCP peer is drained by a child process, which callgrind does not follow
 // (no --trace-children): the counts are the sender's user-space instructions
@@ -19,6 +23,7 @@
 
 #include <asio/io_context.hpp>
 #include <asio/ip/address.hpp>
+#include <asio/ip/udp.hpp>
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -26,10 +31,10 @@
 #include <unistd.h>
 
 #include <array>
-#include <system_error>
 #include <cstdlib>
 #include <iostream>
 #include <string_view>
+#include <system_error>
 #include <utility>
 
 namespace {
@@ -97,7 +102,8 @@ using message_bytes = std::array<std::byte, 64>;
   std::error_code ec;
   for (long i = 0; i < n; ++i) (void)socket.send(asio::buffer(message), 0, ec);
 }
-[[gnu::noinline]] void tcp_static_loop(kvfs::tcp::socket_descriptor<kvfs::no_trace>& d, const message_bytes& message, long n) {
+[[gnu::noinline]] void tcp_static_loop(kvfs::tcp::socket_descriptor<kvfs::no_trace>& d, const message_bytes& message,
+                                       long n) {
   for (long i = 0; i < n; ++i) (void)d.vfs_write(message);
 }
 [[gnu::noinline]] void tcp_table_loop(kvfs::process& proc, int fd, const message_bytes& message, long n) {
@@ -134,6 +140,50 @@ int tcp_sends(std::string_view mode, long n) {
   return EXIT_SUCCESS;
 }
 
+using udp_descriptor = kvfs::descriptor<kvfs::sockfs<kvfs::udp>>;
+
+[[gnu::noinline]] void udp_raw_loop(int fd, const message_bytes& m, const asio::ip::udp::endpoint& to, long n) {
+  for (long i = 0; i < n; ++i) (void)::sendto(fd, m.data(), m.size(), 0, to.data(), static_cast<socklen_t>(to.size()));
+}
+[[gnu::noinline]] void udp_asio_loop(asio::ip::udp::socket& s, const message_bytes& m,
+                                     const asio::ip::udp::endpoint& to, long n) {
+  std::error_code ec;
+  for (long i = 0; i < n; ++i) (void)s.send_to(asio::buffer(m), to, 0, ec);
+}
+[[gnu::noinline]] void udp_static_loop(udp_descriptor& d, const message_bytes& m, const asio::ip::udp::endpoint& to,
+                                       long n) {
+  std::error_code ec;
+  for (long i = 0; i < n; ++i) (void)kvfs::sendto(d, m, 0, to, ec);
+}
+[[gnu::noinline]] void udp_table_loop(kvfs::process& proc, int fd, const message_bytes& m,
+                                      const asio::ip::udp::endpoint& to, long n) {
+  for (long i = 0; i < n; ++i) (void)proc.sendto(fd, m, 0, to.data(), static_cast<socklen_t>(to.size()));
+}
+
+int udp_sends(std::string_view mode, long n) {
+  asio::io_context io;
+  const asio::ip::udp::endpoint loopback{asio::ip::make_address("127.0.0.1"), 0};
+  auto sink = kvfs::udp::bind(io, loopback);
+  asio::ip::udp::endpoint to;
+  socklen_t len = static_cast<socklen_t>(to.capacity());
+  ::getsockname(sink.native_handle(), to.data(), &len);
+  to.resize(len);
+  auto sender = kvfs::udp::bind(io, loopback);
+  const message_bytes message{};
+  kvfs::process proc;  // made in every mode: its cost cancels out
+  if (mode == "udp-raw") {
+    udp_raw_loop(sender.native_handle(), message, to, n);
+  } else if (mode == "udp-asio") {
+    udp_asio_loop(sender.private_data().sk, message, to, n);
+  } else if (mode == "udp-static") {
+    udp_static_loop(sender, message, to, n);
+  } else {
+    const int fd = proc.fd_install(std::move(sender));
+    udp_table_loop(proc, fd, message, to, n);
+  }
+  return EXIT_SUCCESS;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -142,6 +192,7 @@ int main(int argc, char** argv) {
   if (mode == "raw" || mode == "static" || mode == "table" || mode == "write" || mode == "write-ec")
     return devnull_writes(mode, n);
   if (mode == "tcp-raw" || mode == "tcp-asio" || mode == "tcp-static" || mode == "tcp-table") return tcp_sends(mode, n);
-  std::cerr << "usage: callgrind_probe raw|static|table|write|write-ec|tcp-raw|tcp-asio|tcp-static|tcp-table N\n";
+  if (mode == "udp-raw" || mode == "udp-asio" || mode == "udp-static" || mode == "udp-table") return udp_sends(mode, n);
+  std::cerr << "usage: callgrind_probe raw|static|table|write|write-ec|{tcp,udp}-{raw,asio,static,table} N\n";
   return EXIT_FAILURE;
 }

@@ -27,6 +27,7 @@ def medians(name):
 dispatch, io, table = medians("bench_dispatch"), medians("bench_io"), medians("bench_table")
 async_io = medians("bench_async")
 namei = medians("bench_namei")
+udp = medians("bench_udp")
 callgrind = json.loads((results / "callgrind.json").read_text())
 compile_times = json.loads((results / "compile.json").read_text())
 
@@ -96,6 +97,18 @@ for size in (64, 65536):
 for path, what in (("static", "descriptor<sockfs<tcp>>"), ("table", "table"), ("asio", "Asio socket.send")):
     row(f"callgrind: extra instructions per 64-byte TCP send over raw ::send, {what} (reference)",
         callgrind[f"tcp_{path}"], "-", True, "{:.1f}")
+# UDP round trips: kvfs's time over the raw calls' (a round trip is two calls).
+for size in (64, 1400):
+    for path, what in (("static", "kvfs::sendto/recvfrom on descriptor<sockfs<udp>>"), ("table", "the table"),
+                       ("asio", "Asio udp::socket")):
+        ratio_row(f"UDP {size} B round trip: {what} / raw sendto+recvfrom", udp, f"udp_{path}/{size}",
+                  f"udp_raw/{size}")
+for path, what in (("static", "kvfs::sendto on descriptor<sockfs<udp>>"), ("table", "table"),
+                   ("asio", "Asio socket.send_to")):
+    row(f"callgrind: extra instructions per 64-byte UDP sendto over raw ::sendto, {what} (reference)",
+        callgrind[f"udp_{path}"], "-", True, "{:.1f}")
+
+
 def faster_row(what, group, kvfs_name, others):
     """kvfs's throughput over the fastest of `others` measured in the same run."""
     fastest = min(others, key=lambda name: t(group, name))

@@ -2,10 +2,10 @@
 // kvfs/net/detail/asio_socket_proto.hpp - the proto_ops every Asio socket
 // protocol shares (tcp::socket, udp::socket, the local and seq_packet
 // sockets): Asio makes, connects and waits on the socket; a transfer is the
-// kernel's own call on it (send(2)/recv(2) for one stream buffer,
-// sendmsg(2)/recvmsg(2) for anything with an address, ancillary data or a
-// datagram's flags), so the socket's options and the protocol's semantics
-// are the host kernel's.
+// kernel's own call on it (send(2)/sendto(2) for one buffer, recv(2) for
+// one stream buffer, sendmsg(2)/recvmsg(2) for ancillary data, several
+// segments or a datagram's flags), so the socket's options and the
+// protocol's semantics are the host kernel's.
 #pragma once
 
 #include <kvfs/detail/syscall.hpp>
@@ -32,14 +32,17 @@ struct asio_socket_proto {
   /// sock->type
   static constexpr int type = Type;
 
-  /// ->sendmsg: send(2) for one buffer to the connected peer, else sendmsg(2).
+  /// ->sendmsg: sendto(2) for one buffer (send(2) without an address),
+  /// else sendmsg(2).
   template <class Trace>
   static ssize_t sendmsg(sock_type& sk, ::msghdr& msg, int flags, Trace& trace) {
     const int fd = native_handle(sk);
-    if (msg.msg_name == nullptr && msg.msg_controllen == 0 && msg.msg_iovlen == 1) {
-      trace.step("send(2)");
-      return transfer(sk, flags, POLLOUT,
-                      [&] { return ::send(fd, msg.msg_iov[0].iov_base, msg.msg_iov[0].iov_len, flags); });
+    if (msg.msg_controllen == 0 && msg.msg_iovlen == 1) {
+      trace.step(msg.msg_name == nullptr ? "send(2)" : "sendto(2)");
+      return transfer(sk, flags, POLLOUT, [&] {
+        return ::sendto(fd, msg.msg_iov[0].iov_base, msg.msg_iov[0].iov_len, flags,
+                        static_cast<const ::sockaddr*>(msg.msg_name), msg.msg_namelen);
+      });
     }
     trace.step("sendmsg(2)");
     return transfer(sk, flags, POLLOUT, [&] { return ::sendmsg(fd, &msg, flags); });
