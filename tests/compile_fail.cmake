@@ -10,6 +10,7 @@ set(KVFS_COMPILE_FAIL_CASES
   "shutdown_on_file|kvfs::shutdown: .*not a socket.*ENOTSOCK"
   "setsockopt_on_file|kvfs::setsockopt: .*not a socket.*ENOTSOCK"
   "sendto_on_pipe|kvfs::sendto: .*not a socket.*ENOTSOCK"
+  "scm_rights_on_tcp|kvfs::send_fds: SCM_RIGHTS needs an AF_UNIX socket.*__sock_cmsg_send"
   "write_without_write_op|kvfs::write: .*neither write nor write_iter.*EINVAL"
   "unlink_without_unlink_op|kvfs::vfs_unlink: .*no unlink.*EPERM"
   "fsync_on_socket|kvfs::fsync: .*no fsync.*EINVAL"

@@ -16,6 +16,7 @@
 
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <array>
 #include <atomic>
@@ -294,6 +295,32 @@ TEST_CASE("SCM_RIGHTS as the kernel checks and delivers it", "[scm][conformance]
     seen("  received", sys.recvmsg(sv[1], nothing.msg, 0));
     seen("  descriptors", static_cast<long>(nothing.fds().size()));
 
+    // SCM_CREDENTIALS goes to the host, which checks and delivers it.
+    const int on = 1;
+    seen("SO_PASSCRED", sys.setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof on));
+    rights_message creds({});
+    alignas(::cmsghdr) std::array<char, CMSG_SPACE(sizeof(::ucred))> cred_control{};
+    creds.msg.msg_control = cred_control.data();
+    creds.msg.msg_controllen = cred_control.size();
+    ::cmsghdr* cred = CMSG_FIRSTHDR(&creds.msg);
+    cred->cmsg_level = SOL_SOCKET;
+    cred->cmsg_type = SCM_CREDENTIALS;
+    cred->cmsg_len = CMSG_LEN(sizeof(::ucred));
+    const ::ucred mine{::getpid(), ::getuid(), ::getgid()};
+    std::memcpy(CMSG_DATA(cred), &mine, sizeof mine);
+    seen("sendmsg with SCM_CREDENTIALS", sys.sendmsg(sv[0], creds.msg, 0));
+    alignas(::cmsghdr) std::array<char, CMSG_SPACE(sizeof(::ucred))> got_control{};
+    received_message with_creds(0);
+    with_creds.msg.msg_control = got_control.data();
+    with_creds.msg.msg_controllen = got_control.size();
+    seen("recvmsg", sys.recvmsg(sv[1], with_creds.msg, 0));
+    const ::cmsghdr* got_cred = CMSG_FIRSTHDR(&with_creds.msg);
+    ::ucred theirs{};
+    if (got_cred != nullptr && got_cred->cmsg_type == SCM_CREDENTIALS)
+      std::memcpy(&theirs, CMSG_DATA(got_cred), sizeof theirs);
+    seen.fact("  the sender's pid, uid and gid",
+              theirs.pid == mine.pid && theirs.uid == mine.uid && theirs.gid == mine.gid);
+
     // Over TCP the kernel ignores SCM_RIGHTS (__sock_cmsg_send).
     auto [client, server] = sys.tcp_pair();
     rights_message over_tcp({file});
@@ -307,4 +334,42 @@ TEST_CASE("SCM_RIGHTS as the kernel checks and delivers it", "[scm][conformance]
     sys.close(sv[0]);
     sys.close(sv[1]);
   });
+}
+
+TEST_CASE("send_fds and receive_fds: table numbers between processes, host descriptors on the static path",
+          "[scm][table]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  temp_dir dir;
+  two_processes procs;
+  REQUIRE(procs.first.mount("none", dir.path(), "ramfs") == 0);
+  const int file = static_cast<int>(procs.first.open(dir / "f", O_RDWR | O_CREAT, 0644));
+  kvfs::fd a(procs.first, procs.a), b(procs.second, procs.b);
+  CHECK(kvfs::send_fds(a, bytes("two"), std::array{file, file}) == 3);
+  std::array<std::byte, 8> buf{};
+  std::array<int, 1> room{};
+  const kvfs::fds_received got = kvfs::receive_fds(b, buf, room);
+  CHECK(got.bytes == 3);
+  CHECK(got.count == 1);
+  CHECK(got.truncated);
+  CHECK(procs.first.write(file, bytes("abc")) == 3);
+  CHECK(procs.second.lseek(room[0], 0, SEEK_CUR) == 3);  // the same open file
+  CHECK(procs.second.close(room[0]) == 0);
+  CHECK(procs.first.close(file) == 0);
+  CHECK(procs.first.close(procs.a) == 0);
+  CHECK(procs.second.close(procs.b) == 0);
+
+  // The static path passes host descriptors: a pipe's read end here.
+  asio::io_context io;
+  auto [x, y] = kvfs::unix_stream::pair(io);
+  int ends[2];
+  REQUIRE(::pipe2(ends, O_CLOEXEC) == 0);
+  CHECK(kvfs::send_fds(x, bytes("p"), std::array{ends[0]}) == 1);
+  std::array<int, 2> host{};
+  const kvfs::fds_received on_host = kvfs::receive_fds(y, buf, host, MSG_CMSG_CLOEXEC);
+  REQUIRE(on_host.count == 1);
+  CHECK(::write(ends[1], "!", 1) == 1);
+  char c = 0;
+  CHECK(::read(host[0], &c, 1) == 1);
+  CHECK(c == '!');
+  for (const int fd : {ends[0], ends[1], host[0]}) ::close(fd);
 }
