@@ -35,6 +35,23 @@ concept socket_descriptor = any_descriptor<D> && requires(D& d, int how, void* v
   { d.sock_recvmsg(std::declval<::msghdr&>(), how) } -> std::same_as<ssize_t>;
 };
 
+namespace detail {
+// A static socket descriptor knows its protocol's type; a table number
+// (kvfs::fd) learns it at run time.
+template <class D>
+constexpr bool may_be_datagram() noexcept {
+  if constexpr (requires { D::file_system::proto::type; })
+    return D::file_system::proto::type != SOCK_STREAM;
+  else
+    return true;
+}
+}  // namespace detail
+
+/// A socket that keeps message boundaries (SOCK_DGRAM, SOCK_SEQPACKET), or
+/// a handle whose type is known only at run time.
+template <class D>
+concept datagram_descriptor = socket_descriptor<D> && detail::may_be_datagram<D>();
+
 /// shutdown(2): SHUT_RD, SHUT_WR or SHUT_RDWR on a socket.
 template <any_descriptor D>
 void shutdown(D& d, int how, std::error_code& ec) {

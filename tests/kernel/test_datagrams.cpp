@@ -20,6 +20,7 @@
 #include <array>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 using kvfs_test::bytes;
@@ -338,6 +339,32 @@ TEST_CASE("the message calls on what is not a socket, or no descriptor", "[confo
         seen("sendto a file with a bad address length",
              sys.sendto(file, bytes("x"), 0, reinterpret_cast<::sockaddr*>(&from), 4096));
         sys.close(file);
+      },
+      0, false);
+}
+
+TEST_CASE("MSG_WAITALL on a stream waits for the whole count; MSG_PEEK leaves the bytes",
+          "[conformance][table][sockfs]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  ignore_sigpipe no_sigpipe;
+  differential(
+      [](auto& sys, const temp_dir&, observations& seen) {
+        for (const bool unix_domain : {false, true}) {
+          const auto [first, second] = unix_domain ? sys.unix_pair() : sys.tcp_pair();
+          const int a = static_cast<int>(first), b = static_cast<int>(second);
+          seen("send the first half", sys.send(a, bytes("abc")));
+          std::thread later([&sys, a] {
+            ::usleep(30'000);
+            sys.send(a, bytes("def"));
+          });
+          std::array<std::byte, 6> buf{};
+          seen("MSG_PEEK sees what is there", sys.recv(b, buf, MSG_PEEK));
+          seen("MSG_WAITALL waits for all 6", sys.recv(b, buf, MSG_WAITALL));
+          later.join();
+          seen.text("in order", kvfs_test::text(buf));
+          sys.close(a);
+          sys.close(b);
+        }
       },
       0, false);
 }

@@ -93,7 +93,7 @@ TEST_CASE("a reserved number: empty until installed, EBUSY for dup2, free again 
   CHECK(proc.read(reserved, {}) == -EBADF);  // fdget finds nothing yet
   CHECK(proc.close(reserved) == -EBADF);
   CHECK(proc.dup2(0, reserved) == -EBUSY);  // do_dup2(): an open in progress owns it
-  CHECK(proc.dup(0) == 2);                 // the next free number
+  CHECK(proc.dup(0) == 2);                  // the next free number
   proc.files().put_unused_fd(reserved);
   CHECK(proc.dup(0) == 1);
   const int second = proc.files().get_unused_fd_flags(O_CLOEXEC);
@@ -262,4 +262,55 @@ TEST_CASE("many threads open, dup, write, read and close on one table", "[table]
   CHECK(written.load() == rounds * (1 + 2 + 3 + 4));
   CHECK(proc.files().size() == 1);
   proc.close(shared);
+}
+
+TEST_CASE("a table one thread uses is read without a reference; a second thread makes it shared for good",
+          "[table][threads]") {
+  kvfs::process proc;
+  std::atomic<int> releases{0};
+  const int fd = install_counted(proc, releases);
+  REQUIRE(proc.write(fd, kvfs::as_bytes("x")) == 1);
+  {
+    // __fget_light(): the write holds the file without a reference.
+    const kvfs::fd_light light = proc.files().fdget_light(fd);
+    CHECK(light->count() == 1);
+  }
+  CHECK_FALSE(proc.files().shared());
+  std::thread([&] { CHECK(proc.fcntl(fd, F_GETFL) == O_WRONLY); }).join();
+  CHECK(proc.files().shared());
+  {
+    const kvfs::fd_light counted_ref = proc.files().fdget_light(fd);
+    CHECK(counted_ref->count() == 2);  // shared: a counted reference, as fdget
+  }
+  CHECK(proc.close(fd) == 0);
+  CHECK(releases == 1);
+}
+
+TEST_CASE("the owner blocked in a light read: another thread closes the number and wakes it", "[table][threads]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  kvfs::process proc;
+  std::array<int, 2> ends{};
+  REQUIRE(proc.pipe(ends) == 0);  // this thread owns the table
+  std::atomic<bool> closed{false};
+  long late_write = 0;
+  std::thread other([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the owner is in read(2) by now
+    // The newcomer makes the table shared without waiting for that read
+    // (it waits for the writes below), closes the read end under it (the
+    // table's reference is deferred: the reader still uses the file)...
+    CHECK(proc.close(ends[0]) == 0);
+    closed = true;
+    // ...and the pipe still has its reader, so the write goes through.
+    late_write = proc.write(ends[1], kvfs::as_bytes("late"));
+  });
+  std::array<std::byte, 8> buf{};
+  const long got = proc.read(ends[0], buf);  // blocks until the other thread writes
+  other.join();
+  CHECK(closed);
+  CHECK(got == 4);
+  CHECK(late_write == 4);
+  // The read was the last user of the read end: released at its end, so
+  // the pipe has no reader now.
+  CHECK(proc.write(ends[1], kvfs::as_bytes("x")) == -EPIPE);
+  CHECK(proc.close(ends[1]) == 0);
 }

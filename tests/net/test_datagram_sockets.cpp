@@ -45,6 +45,10 @@ TEST_CASE("UDP on the static path: sendto and recvfrom with Asio endpoints", "[s
   auto a = kvfs::udp::bind(io, any_loopback_port);
   auto b = kvfs::udp::bind(io, any_loopback_port);
   STATIC_REQUIRE(kvfs::socket_descriptor<decltype(a)>);
+  STATIC_REQUIRE(kvfs::datagram_descriptor<decltype(a)>);
+  STATIC_REQUIRE(kvfs::datagram_descriptor<kvfs::descriptor<kvfs::sockfs<kvfs::unix_seqpacket>>>);
+  STATIC_REQUIRE_FALSE(kvfs::datagram_descriptor<kvfs::descriptor<kvfs::sockfs<kvfs::tcp>>>);
+  STATIC_REQUIRE(kvfs::datagram_descriptor<kvfs::fd>);  // decided at run time
   const auto b_addr = local_endpoint(b);
 
   CHECK(kvfs::sendto(a, bytes("first"), 0, b_addr) == 5);

@@ -106,10 +106,11 @@ struct no_endpoint {
 
 }  // namespace detail
 
-/// A socket descriptor as an Asio datagram socket. `Handle` is a static
-/// descriptor<sockfs<P>> (owned) or a kvfs::fd number of a process (the
-/// process must outlive it). The file is made non-blocking.
-template <socket_descriptor Handle, class Executor = asio::any_io_executor>
+/// A datagram socket as an Asio datagram socket. `Handle` is a static
+/// descriptor<sockfs<P>> of a datagram protocol (owned; a stream protocol
+/// does not satisfy datagram_descriptor) or a kvfs::fd number of a process
+/// (the process must outlive it). The file is made non-blocking.
+template <datagram_descriptor Handle, class Executor = asio::any_io_executor>
 class async_datagram {
  public:
   /// Asio's executor.

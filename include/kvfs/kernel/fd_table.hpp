@@ -7,11 +7,14 @@
 // file is released when the last user drops it. A number can be reserved
 // before its file exists (get_unused_fd_flags), as open(2), socket(2) and
 // accept4(2) do, so a full table fails them before they act. Every member
-// is thread-safe.
+// is thread-safe. A table only one thread has used is read by
+// fdget_light() without its lock or a reference, as the kernel's
+// __fget_light() does when no other task shares it (table_owner.hpp).
 #pragma once
 
 #include <kvfs/any_file.hpp>
 #include <kvfs/detail/spinlock.hpp>
+#include <kvfs/kernel/detail/table_owner.hpp>
 
 #include <fcntl.h>
 
@@ -20,9 +23,40 @@
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 namespace kvfs {
+
+class fd_table;
+
+/// struct fd as __fget_light() returns it: the file for the length of one
+/// system call, counted or not (fdput() when it goes).
+class fd_light {
+ public:
+  fd_light() noexcept = default;
+  /// Takes over `other`'s file.
+  fd_light(fd_light&& other) noexcept
+      : file_(std::exchange(other.file_, nullptr)), light_(std::exchange(other.light_, nullptr)) {}
+  fd_light& operator=(fd_light&&) = delete;
+  ~fd_light();
+
+  /// The file, or null.
+  any_file* get() const noexcept { return file_; }
+  /// The file.
+  any_file& operator*() const noexcept { return *file_; }
+  /// The file's members.
+  any_file* operator->() const noexcept { return file_; }
+  /// Whether it refers to a file.
+  explicit operator bool() const noexcept { return file_ != nullptr; }
+
+ private:
+  friend class fd_table;
+  // A counted reference (light == null), or the owner's uncounted one.
+  fd_light(any_file* file, const detail::table_owner* light) noexcept : file_(file), light_(light) {}
+  any_file* file_ = nullptr;
+  const detail::table_owner* light_ = nullptr;
+};
 
 /// struct files_struct: the descriptor numbers of a process and their files.
 class fd_table {
@@ -50,20 +84,20 @@ class fd_table {
 
   /// put_unused_fd(): gives back a reserved number whose file never came.
   void put_unused_fd(int fd) {
-    std::lock_guard guard(lock_);
+    const table_lock guard(*this);
     clear_locked(fd);
   }
 
   /// fd_install(): the reserved number `fd` now refers to `file`.
   void fd_install(int fd, file_ref file) {
-    std::lock_guard guard(lock_);
+    const table_lock guard(*this);
     fd_[static_cast<std::size_t>(fd)] = file.release();
   }
 
   /// get_unused_fd_flags() + fd_install(): the lowest free number now refers
   /// to `file`; -EMFILE when the table is full (the file is then put).
   int fd_install(file_ref file, int flags = 0) {
-    std::lock_guard guard(lock_);
+    const table_lock guard(*this);
     const int fd = alloc_fd(0, flags);
     if (fd < 0) return fd;
     fd_[static_cast<std::size_t>(fd)] = file.release();
@@ -74,19 +108,40 @@ class fd_table {
   /// O_PATH file is none (EBADF for I/O on it).
   file_ref fdget(int fd) const { return get_file(fd, FMODE_PATH); }
 
+  /// __fget_light() (fdget() in the kernel): the file behind `fd` for one
+  /// system call, or none (an O_PATH file too). On a table no second thread
+  /// has used, neither the lock nor a reference is taken: the number cannot
+  /// be closed under the caller. (So a file's operations must not close
+  /// their own number, as in the kernel.)
+  fd_light fdget_light(int fd) const {
+    if (owner_.begin_light()) [[likely]] {
+      any_file* file = lookup_locked(fd);  // the owner's table: nobody else writes it
+      if (file != nullptr && (file->f_mode & FMODE_PATH) == 0) [[likely]] {
+        owner_.found();
+        return {file, &owner_};
+      }
+      owner_.end_light();
+      return {};
+    }
+    return {fdget(fd).release(), nullptr};
+  }
+
+  /// Whether a second thread has used the table (lookups are counted now).
+  bool shared() const noexcept { return owner_.shared(); }
+
   /// fdget_raw(): O_PATH files too (close, dup, fcntl, fstat, *at).
   file_ref fdget_raw(int fd) const { return get_file(fd, 0); }
 
   /// close_fd(): the number is free at once; the file is put (and released
   /// if nobody else holds it). 0, ->release's error, or -EBADF.
   int close_fd(int fd) {
-    file_ref file;
+    any_file* file = nullptr;
     {
-      std::lock_guard guard(lock_);
+      const table_lock guard(*this);
       if (!in_table(fd) || fd_[static_cast<std::size_t>(fd)] == nullptr) return -EBADF;
-      file = file_ref{remove_locked(fd)};
+      file = remove_locked(fd);
     }
-    return file.reset();
+    return owner_.put_table_ref(file);
   }
 
   /// dup(): the lowest free number for the same file; -EBADF, -EMFILE.
@@ -116,13 +171,13 @@ class fd_table {
 
   /// FD_CLOEXEC of `fd` (false for a free number).
   bool close_on_exec(int fd) const {
-    std::lock_guard guard(lock_);
+    const table_lock guard(*this);
     return lookup_locked(fd) != nullptr && test_bit(close_on_exec_, static_cast<std::size_t>(fd));
   }
 
   /// Sets or clears FD_CLOEXEC of `fd` (fcntl F_SETFD): 0, or -EBADF.
   int set_close_on_exec(int fd, bool on) {
-    std::lock_guard guard(lock_);
+    const table_lock guard(*this);
     if (lookup_locked(fd) == nullptr) return -EBADF;
     const auto n = static_cast<std::size_t>(fd);
     const std::uint64_t bit = std::uint64_t{1} << (n % bits);
@@ -132,14 +187,14 @@ class fd_table {
 
   /// How many numbers are in use.
   std::size_t size() const {
-    std::lock_guard guard(lock_);
+    const table_lock guard(*this);
     return open_count_;
   }
 
   /// The bytes the table itself holds (the pointer array and the bitmaps),
   /// not counting the open files.
   std::size_t memory_bytes() const {
-    std::lock_guard guard(lock_);
+    const table_lock guard(*this);
     return fd_.capacity() * sizeof(any_file*) +
            (open_fds_.capacity() + close_on_exec_.capacity() + full_fds_bits_.capacity()) * sizeof(std::uint64_t);
   }
@@ -150,7 +205,7 @@ class fd_table {
   void for_each(Visit visit) const {
     for (int fd = 0;; ++fd) {
       {
-        std::lock_guard guard(lock_);
+        const table_lock guard(*this);
         if (static_cast<std::size_t>(fd) >= fd_.size()) return;
       }
       if (file_ref file = fdget_raw(fd)) visit(fd, *file);
@@ -160,9 +215,21 @@ class fd_table {
  private:
   static constexpr std::size_t bits = 64;
 
+  // files->file_lock, taken by a thread that has entered the table.
+  struct table_lock {
+    explicit table_lock(const fd_table& table) : lock(table.lock_) {
+      table.owner_.enter();
+      lock.lock();
+    }
+    ~table_lock() { lock.unlock(); }
+    table_lock(const table_lock&) = delete;
+    table_lock& operator=(const table_lock&) = delete;
+    detail::spinlock& lock;
+  };
+
   // __fget(): the file, unless its f_mode has one of the `refused` bits.
   file_ref get_file(int fd, fmode_t refused) const {
-    std::lock_guard guard(lock_);
+    const table_lock guard(*this);
     any_file* file = lookup_locked(fd);
     if (file == nullptr || (file->f_mode & refused) != 0) return {};
     file->get();
@@ -222,12 +289,12 @@ class fd_table {
   }
 
   int reserve_from(std::size_t start, int flags) {
-    std::lock_guard guard(lock_);
+    const table_lock guard(*this);
     return alloc_fd(start, flags);
   }
 
   int dup_from(int oldfd, std::size_t start, int flags) {
-    std::lock_guard guard(lock_);
+    const table_lock guard(*this);
     any_file* file = lookup_locked(oldfd);
     if (file == nullptr) return -EBADF;
     const int fd = alloc_fd(start, flags);
@@ -272,24 +339,25 @@ class fd_table {
   // lock is dropped.
   int do_dup2(int oldfd, int newfd, int flags) {
     if (newfd < 0 || static_cast<std::size_t>(newfd) >= max_fds_) return -EBADF;
-    file_ref displaced;
+    any_file* displaced = nullptr;
     {
-      std::lock_guard guard(lock_);
+      const table_lock guard(*this);
       any_file* file = lookup_locked(oldfd);
       if (file == nullptr) return -EBADF;
       const auto n = static_cast<std::size_t>(newfd);
       expand(n + 1);
       if (reserved_locked(n)) return -EBUSY;
-      if (fd_[n] != nullptr) displaced = file_ref{remove_locked(newfd)};
+      if (fd_[n] != nullptr) displaced = remove_locked(newfd);
       file->get();
       mark_locked(n, flags);
       fd_[n] = file;
     }
-    displaced.reset();
+    if (displaced != nullptr) owner_.put_table_ref(displaced);
     return newfd;
   }
 
   mutable detail::spinlock lock_;  // files->file_lock, a spinlock in the kernel too
+  detail::table_owner owner_;
   std::vector<any_file*> fd_;
   std::vector<std::uint64_t> open_fds_;
   std::vector<std::uint64_t> close_on_exec_;
@@ -298,5 +366,14 @@ class fd_table {
   std::size_t open_count_ = 0;
   std::size_t max_fds_;
 };
+
+// fdput(): a counted reference is dropped; the owner's light one ends.
+inline fd_light::~fd_light() {
+  if (light_ != nullptr) {
+    light_->end_light();
+  } else if (file_ != nullptr) {
+    file_ref{file_}.reset();
+  }
+}
 
 }  // namespace kvfs

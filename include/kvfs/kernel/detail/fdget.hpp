@@ -22,9 +22,10 @@ struct syscall_name {
       : name(call), ksys(via), getter(get) {}
 };
 
-// The call on `file`, traced as system call `sys` on `fd`; -EBADF for none.
-template <class Call>
-long call_traced(file_ref file, int fd, syscall_name sys, Call call) {
+// The call on `file` (a file_ref or fd_light), traced as system call `sys`
+// on `fd`; -EBADF for none.
+template <class File, class Call>
+long call_traced(const File& file, int fd, syscall_name sys, Call call) {
   if (!file) return -EBADF;
   file->trace.begin(sys.name, fd);
   if (!sys.ksys.empty()) file->trace.step(sys.ksys);
@@ -34,10 +35,11 @@ long call_traced(file_ref file, int fd, syscall_name sys, Call call) {
   return result;
 }
 
-// The call on fdget()'s file, or -EBADF (an O_PATH file too).
+// The call on fdget()'s file (__fget_light(): uncounted while one thread
+// has the table), or -EBADF (an O_PATH file too).
 template <class Call>
 long with_file(fd_table& files, int fd, syscall_name name, Call call) {
-  return call_traced(files.fdget(fd), fd, name, call);
+  return call_traced(files.fdget_light(fd), fd, name, call);
 }
 
 // The call on fdget_raw()'s file: the calls an O_PATH file allows.
