@@ -24,9 +24,11 @@ struct syscall_name {
 
 // The call on `file` (a file_ref or fd_light), traced as system call `sys`
 // on `fd`; -EBADF for none.
+// An untraced file tests its trace once, not at every step.
 template <class File, class Call>
-long call_traced(const File& file, int fd, syscall_name sys, Call call) {
+[[gnu::always_inline]] inline long call_traced(const File& file, int fd, syscall_name sys, Call call) {
   if (!file) return -EBADF;
+  if (!file->trace.active()) [[likely]] return call(*file);
   file->trace.begin(sys.name, fd);
   if (!sys.ksys.empty()) file->trace.step(sys.ksys);
   file->trace.step(sys.getter);
@@ -38,7 +40,7 @@ long call_traced(const File& file, int fd, syscall_name sys, Call call) {
 // The call on fdget()'s file (__fget_light(): uncounted while one thread
 // has the table), or -EBADF (an O_PATH file too).
 template <class Call>
-long with_file(fd_table& files, int fd, syscall_name name, Call call) {
+[[gnu::always_inline]] inline long with_file(fd_table& files, int fd, syscall_name name, Call call) {
   return call_traced(files.fdget_light(fd), fd, name, call);
 }
 
