@@ -82,16 +82,20 @@ struct socket_file_ops {
 
   /// sock_read_iter(): a zero-length read returns 0 at once.
   static ssize_t read_iter(auto& file, std::span<const ::iovec> iov) {
-    file.trace.step("sock_read_iter");
     if (detail::iov_length(iov) == 0) return 0;
     ::msghdr msg = detail::msghdr_of(iov);
+    if (no_trace off; !traced(file)) [[likely]]
+      return sock_recvmsg(file.private_data, msg, msg_flags(file), off);
+    file.trace.step("sock_read_iter");
     return sock_recvmsg(file.private_data, msg, msg_flags(file), file.trace);
   }
 
   /// sock_write_iter()
   static ssize_t write_iter(auto& file, std::span<const ::iovec> iov) {
-    file.trace.step("sock_write_iter");
     ::msghdr msg = detail::msghdr_of(iov);
+    if (no_trace off; !traced(file)) [[likely]]
+      return sock_sendmsg(file.private_data, msg, msg_flags(file), off);
+    file.trace.step("sock_write_iter");
     return sock_sendmsg(file.private_data, msg, msg_flags(file), file.trace);
   }
 
@@ -122,6 +126,15 @@ struct socket_file_ops {
   static int release(auto& file) {
     file.trace.step("sock_close");
     return Proto::release(file.private_data.sk);
+  }
+
+  /// Whether the file's run-time trace prints now: a file that is not
+  /// takes the untraced path, where the steps compile away.
+  static bool traced(const auto& file) noexcept {
+    if constexpr (requires { file.trace.active(); })
+      return file.trace.active();
+    else
+      return false;
   }
 
   /// O_NONBLOCK in f_flags is MSG_DONTWAIT for every transfer.
