@@ -21,6 +21,7 @@
 #include <array>
 #include <atomic>
 #include <cstring>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -372,4 +373,28 @@ TEST_CASE("send_fds and receive_fds: table numbers between processes, host descr
   CHECK(::read(host[0], &c, 1) == 1);
   CHECK(c == '!');
   for (const int fd : {ends[0], ends[1], host[0]}) ::close(fd);
+}
+
+TEST_CASE("SCM_RIGHTS in the trace: scm_send on the way out, scm_detach_fds on the way in", "[scm][trace]") {
+  kvfs_test::no_descriptor_leak leak_check;
+  asio::io_context io;
+  kvfs::process sender, receiver;
+  std::ostringstream log;
+  sender.trace_to(log);
+  receiver.trace_to(log);
+  auto [x, y] = kvfs::unix_dgram::pair(io);
+  kvfs::fd a(sender, static_cast<int>(sender.fd_install(std::move(x), O_CLOEXEC)));
+  kvfs::fd b(receiver, static_cast<int>(receiver.fd_install(std::move(y), O_CLOEXEC)));
+  const int null = static_cast<int>(sender.open("/dev/null", O_WRONLY | O_CLOEXEC));
+  REQUIRE(null >= 0);
+  CHECK(kvfs::send_fds(a, bytes("x"), std::array{null}) == 1);
+  std::array<std::byte, 4> buf{};
+  std::array<int, 1> got{};
+  REQUIRE(kvfs::receive_fds(b, buf, got).count == 1);
+  CHECK(log.str().find("-> scm_send(SCM_RIGHTS: 1 files) -> unix_inflight -> __sock_sendmsg") != std::string::npos);
+  CHECK(log.str().find("-> scm_detach_fds(1) -> receive_fd") != std::string::npos);
+  CHECK(receiver.close(got[0]) == 0);
+  CHECK(sender.close(null) == 0);
+  kvfs::close(a);
+  kvfs::close(b);
 }

@@ -84,7 +84,8 @@ class sendmsg_calls {
       std::vector<file_ref> fp;
       if (const int error = detail::scm_fp_copy(self().files(), kmsg, fp); error < 0) return error;
       if (fp.empty()) return send();
-      file.trace.step("scm_send(SCM_RIGHTS: " + std::to_string(fp.size()) + " files) -> unix_inflight");
+      if (file.trace.active())
+        file.trace.step("scm_send(SCM_RIGHTS: ", std::to_string(fp.size()), " files) -> unix_inflight");
       std::vector<char> control(static_cast<const char*>(kmsg.msg_control),
                                 static_cast<const char*>(kmsg.msg_control) + kmsg.msg_controllen);
       void* const user_control = kmsg.msg_control;
@@ -140,7 +141,7 @@ class sendmsg_calls {
     std::vector<detail::scm_rights_slots> rights;
     detail::scm_rights_of(kmsg, rights);
     for (const detail::scm_rights_slots& slots : rights) {
-      trace.step("scm_detach_fds(" + std::to_string(slots.count) + ") -> receive_fd");
+      if (trace.active()) trace.step("scm_detach_fds(", std::to_string(slots.count), ") -> receive_fd");
       for (std::size_t i = 0; i < slots.count; ++i) {
         file_ref received = take_received(detail::slot(kmsg, slots.offset, i));
         const int fd = self().files().get_unused_fd_flags((flags & MSG_CMSG_CLOEXEC) != 0 ? O_CLOEXEC : 0);
