@@ -239,11 +239,12 @@ class session {
     if (kind == "-") return keep(stdio(r));
     if (colon == std::string::npos || rest.empty()) throw bad_usage("bad address '" + address + "'");
     if (kind == "file") return keep(open_path(std::string(rest), r));
-    if (kind == "tcp") return keep(connect_tcp(host_port(rest, address, std::nullopt), address));
+    if (kind == "tcp") return keep(connect_ip<asio::ip::tcp>(host_port(rest, address, std::nullopt), address));
     if (kind == "tcp-listen") return keep(listen_tcp(host_port(rest, address, "127.0.0.1"), address));
     if (kind == "unix") return keep(connect_unix(std::string(rest), address));
     if (kind == "unix-listen") return keep(listen_unix(std::string(rest), address));
-    if (kind == "udp") return keep(datagram(connect_udp(host_port(rest, address, std::nullopt), address)));
+    if (kind == "udp")
+      return keep(datagram(connect_ip<asio::ip::udp>(host_port(rest, address, std::nullopt), address)));
     if (kind == "udp-listen") return keep(datagram(listen_udp(host_port(rest, address, "127.0.0.1"), address)));
     if (kind == "unix-dgram") return keep(datagram(unix_dgram(std::string(rest), address, r)));
     throw bad_usage("unknown address type '" + std::string(kind) + "' in '" + address + "'");
@@ -412,15 +413,19 @@ class session {
     return static_cast<int>(check(proc_.open(path, flags | O_CLOEXEC, 0666), "open " + path));
   }
 
-  int connect_tcp(const std::pair<std::string, unsigned short>& where, const std::string& address) {
-    asio::ip::tcp::resolver resolver(io_);
+  // socket(2) + connect(2) to HOST:PORT over `Protocol` (tcp: SOCK_STREAM,
+  // udp: SOCK_DGRAM), trying each address the name resolves to.
+  template <class Protocol>
+  int connect_ip(const std::pair<std::string, unsigned short>& where, const std::string& address) {
+    typename Protocol::resolver resolver(io_);
     std::error_code ec;
     const auto endpoints = resolver.resolve(where.first, std::to_string(where.second), ec);
     if (ec) throw failure("resolve " + where.first + ": " + ec.message());
     long last_error = -EHOSTUNREACH;
     for (const auto& entry : endpoints) {
       const auto peer = entry.endpoint();
-      const int sock = static_cast<int>(check(proc_.socket(peer.protocol().family(), SOCK_STREAM, 0), "socket"));
+      const int sock =
+          static_cast<int>(check(proc_.socket(peer.protocol().family(), peer.protocol().type(), 0), "socket"));
       last_error = proc_.connect(sock, peer.data(), static_cast<socklen_t>(peer.size()));
       if (last_error == 0) return sock;
       proc_.close(sock);
@@ -429,23 +434,32 @@ class session {
     return -1;
   }
 
-  int listen_tcp(const std::pair<std::string, unsigned short>& where, const std::string& address) {
+  // socket(2) + bind(2) on a numeric HOST:PORT over `Protocol`, with
+  // SO_REUSEADDR; -v prints the address bound.
+  template <class Protocol>
+  int bind_ip(const std::pair<std::string, unsigned short>& where, const std::string& address) {
     std::error_code ec;
     const auto host = asio::ip::make_address(where.first, ec);
-    if (ec) throw bad_usage("tcp-listen needs a numeric HOST, got '" + where.first + "'");
-    const asio::ip::tcp::endpoint local(host, where.second);
-    const int sock = keep(static_cast<int>(check(proc_.socket(local.protocol().family(), SOCK_STREAM, 0), "socket")));
+    if (ec) throw bad_usage("'" + address + "' needs a numeric HOST, got '" + where.first + "'");
+    const typename Protocol::endpoint local(host, where.second);
+    const int sock =
+        keep(static_cast<int>(check(proc_.socket(local.protocol().family(), local.protocol().type(), 0), "socket")));
     const int reuse = 1;
     check(proc_.setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof reuse), "setsockopt SO_REUSEADDR");
     check(proc_.bind(sock, local.data(), static_cast<socklen_t>(local.size())), "bind " + address);
-    check(proc_.listen(sock, 1), "listen " + address);
     if (opts_.verbose) {
-      asio::ip::tcp::endpoint bound;
+      typename Protocol::endpoint bound;
       socklen_t len = static_cast<socklen_t>(bound.capacity());
       check(proc_.getsockname(sock, bound.data(), &len), "getsockname");
       bound.resize(len);
       std::cerr << "kvcat: listening on " << bound << std::endl;
     }
+    return sock;
+  }
+
+  int listen_tcp(const std::pair<std::string, unsigned short>& where, const std::string& address) {
+    const int sock = bind_ip<asio::ip::tcp>(where, address);
+    check(proc_.listen(sock, 1), "listen " + address);
     return static_cast<int>(check(proc_.accept4(sock, SOCK_CLOEXEC), "accept " + address));
   }
 
@@ -480,41 +494,10 @@ class session {
     return number;
   }
 
-  int connect_udp(const std::pair<std::string, unsigned short>& where, const std::string& address) {
-    asio::ip::udp::resolver resolver(io_);
-    std::error_code ec;
-    const auto endpoints = resolver.resolve(where.first, std::to_string(where.second), ec);
-    if (ec) throw failure("resolve " + where.first + ": " + ec.message());
-    long last_error = -EHOSTUNREACH;
-    for (const auto& entry : endpoints) {
-      const auto peer = entry.endpoint();
-      const int sock = static_cast<int>(check(proc_.socket(peer.protocol().family(), SOCK_DGRAM, 0), "socket"));
-      last_error = proc_.connect(sock, peer.data(), static_cast<socklen_t>(peer.size()));
-      if (last_error == 0) return sock;
-      proc_.close(sock);
-    }
-    check(last_error, "connect " + address);
-    return -1;
-  }
-
   // socat's UDP-LISTEN: bind, peek at the first datagram for its sender,
   // and connect to it (the datagram itself is read by the copy).
   int listen_udp(const std::pair<std::string, unsigned short>& where, const std::string& address) {
-    std::error_code ec;
-    const auto host = asio::ip::make_address(where.first, ec);
-    if (ec) throw bad_usage("udp-listen needs a numeric HOST, got '" + where.first + "'");
-    const asio::ip::udp::endpoint local(host, where.second);
-    const int sock = keep(static_cast<int>(check(proc_.socket(local.protocol().family(), SOCK_DGRAM, 0), "socket")));
-    const int reuse = 1;
-    check(proc_.setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof reuse), "setsockopt SO_REUSEADDR");
-    check(proc_.bind(sock, local.data(), static_cast<socklen_t>(local.size())), "bind " + address);
-    if (opts_.verbose) {
-      asio::ip::udp::endpoint bound;
-      socklen_t len = static_cast<socklen_t>(bound.capacity());
-      check(proc_.getsockname(sock, bound.data(), &len), "getsockname");
-      bound.resize(len);
-      std::cerr << "kvcat: listening on " << bound << std::endl;
-    }
+    const int sock = bind_ip<asio::ip::udp>(where, address);
     asio::ip::udp::endpoint peer;
     socklen_t len = static_cast<socklen_t>(peer.capacity());
     std::byte first{};
