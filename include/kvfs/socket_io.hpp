@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <span>
 #include <system_error>
+#include <utility>
 
 namespace kvfs {
 
@@ -29,8 +30,10 @@ concept socket_descriptor = any_descriptor<D> && requires(D& d, int how, void* v
   { d.sock_shutdown(how) } -> std::same_as<int>;
   { d.sock_setsockopt(how, how, value, *len) } -> std::same_as<int>;
   { d.sock_getsockopt(how, how, value, len) } -> std::same_as<int>;
-  { d.sock_sendto(std::span<const std::byte>{}, how, (const ::sockaddr*)nullptr, *len) } -> std::same_as<ssize_t>;
-  { d.sock_recvfrom(std::span<std::byte>{}, how, (::sockaddr*)nullptr, len) } -> std::same_as<ssize_t>;
+  {
+    d.sock_sendto(std::span<const std::byte>{}, how, std::declval<const ::sockaddr*>(), *len)
+    } -> std::same_as<ssize_t>;
+  { d.sock_recvfrom(std::span<std::byte>{}, how, std::declval<::sockaddr*>(), len) } -> std::same_as<ssize_t>;
   { d.sock_sendmsg(std::declval<const ::msghdr&>(), how) } -> std::same_as<ssize_t>;
   { d.sock_recvmsg(std::declval<::msghdr&>(), how) } -> std::same_as<ssize_t>;
 };
