@@ -7,6 +7,8 @@
 
 #include <sys/types.h>
 
+#include <atomic>
+#include <cstdint>
 #include <ctime>
 
 namespace kvfs {
@@ -37,20 +39,40 @@ inline constexpr unsigned ATTR_CTIME = 64;
 inline constexpr unsigned ATTR_ATIME_SET = 128;  // ia_atime is the caller's, not "now"
 inline constexpr unsigned ATTR_MTIME_SET = 256;  // ia_mtime is the caller's, not "now"
 
-/// current_time(): the clock inode times are taken from.
+namespace detail {
+/// The multigrain floor (kernel/time/timekeeping.c's mg_floor): the latest
+/// fine-grained stamp handed out, in nanoseconds since the epoch.
+inline std::atomic<std::int64_t> mg_floor{0};
+
+constexpr std::int64_t to_ns(const ::timespec& t) noexcept { return t.tv_sec * 1'000'000'000LL + t.tv_nsec; }
+constexpr ::timespec from_ns(std::int64_t ns) noexcept {
+  return {static_cast<time_t>(ns / 1'000'000'000LL), static_cast<long>(ns % 1'000'000'000LL)};
+}
+}  // namespace detail
+
+/// current_time() at full resolution (ktime_get_real_ts64_mg()): the clock
+/// read, and the multigrain floor raised to it, so that no coarse stamp
+/// handed out later is earlier.
 inline ::timespec current_time() noexcept {
   ::timespec now{};
   ::clock_gettime(CLOCK_REALTIME, &now);
+  const std::int64_t ns = detail::to_ns(now);
+  std::int64_t floor = detail::mg_floor.load(std::memory_order_relaxed);
+  while (floor < ns && !detail::mg_floor.compare_exchange_weak(floor, ns, std::memory_order_relaxed)) {
+  }
   return now;
 }
 
-/// ktime_get_coarse_real_ts64(): the same clock at the tick's resolution,
-/// what a change no one has looked at yet is stamped with (cheap: no
-/// clock read, the last tick's value).
+/// ktime_get_coarse_real_ts64_mg(): the same clock at the tick's
+/// resolution, what a change no one has looked at yet is stamped with
+/// (cheap: no clock read, the last tick's value), but never before the
+/// multigrain floor: a coarse stamp taken after a fine one is not earlier
+/// than it, as on Linux since 6.13.
 inline ::timespec coarse_time() noexcept {
   ::timespec now{};
   ::clock_gettime(CLOCK_REALTIME_COARSE, &now);
-  return now;
+  const std::int64_t floor = detail::mg_floor.load(std::memory_order_relaxed);
+  return detail::to_ns(now) < floor ? detail::from_ns(floor) : now;
 }
 
 /// Whether `a` is before `b`.

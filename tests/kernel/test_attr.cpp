@@ -232,7 +232,8 @@ TEST_CASE("access and faccessat: modes, flags, root's overrides", "[conformance]
     sys.symlinkat("missing", AT_FDCWD, d + "/dangling");
     for (const char* name : {"f", "x", "none", "closed", "missing", "dangling"}) {
       for (int mode : {F_OK, R_OK, W_OK, X_OK, R_OK | W_OK | X_OK}) {
-        seen(std::string("access ") + name + " " + std::to_string(mode), sys.faccessat(AT_FDCWD, d + "/" + name, mode, 0));
+        seen(std::string("access ") + name + " " + std::to_string(mode),
+             sys.faccessat(AT_FDCWD, d + "/" + name, mode, 0));
       }
     }
     seen("bad mode", sys.faccessat(AT_FDCWD, d + "/missing", 8, 0));
@@ -368,4 +369,14 @@ TEST_CASE("statfs of ramfs answers as the kernel's ramfs", "[conformance][attr]"
   CHECK(ours.f_blocks == real.f_blocks);
   CHECK(ours.f_flags == real.f_flags);
   REQUIRE(proc.umount(kvfs_dir.path()) == 0);
+}
+
+TEST_CASE("a coarse stamp taken after a fine one is never earlier: the multigrain floor", "[attr]") {
+  // Without the floor the coarse clock lags the fine one by up to a tick,
+  // and a change stamped coarsely after a fine stamp would look older.
+  for (int i = 0; i < 10'000; ++i) {
+    const ::timespec fine = kvfs::current_time();
+    const ::timespec coarse = kvfs::coarse_time();
+    REQUIRE_FALSE(kvfs::time_before(coarse, fine));
+  }
 }
