@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSL-1.0
 // kvfs/net/detail/asio_socket.hpp - what every Asio socket protocol
-// shares: how a socket of it becomes a sockfs descriptor (connect, accept,
-// open, bind). kvfs::tcp, kvfs::udp and the Unix-domain protocols derive
-// from it.
+// shares: how a socket of it becomes a sockfs descriptor (connect; accept
+// for connection types; bind for datagrams). kvfs::tcp, kvfs::udp and the
+// Unix-domain protocols derive from it.
 #pragma once
 
 #include <kvfs/asio/stream.hpp>
