@@ -121,14 +121,12 @@ class sendmsg_calls {
   }
 
   // scm_recv() over AF_UNIX: each token received becomes its file again
-  // (scm_detach_fds()); the files of tokens the host dropped (no room in
-  // the control buffer: MSG_CTRUNC) are released.
+  // (scm_detach_fds()). (The files of tokens the host dropped, MSG_CTRUNC,
+  // were released by the Unix protocol's recvmsg.)
   auto scm_recv(socket_file& file, int flags) {
     return [this, &file, flags](::msghdr& kmsg, auto receive) -> ssize_t {
-      if (!carries_files(file)) return receive();
       const ssize_t n = receive();
-      if (n >= 0 && kmsg.msg_controllen > 0) scm_detach_fds(kmsg, flags, file.trace);
-      detail::scm_inflight::instance().sweep();
+      if (n >= 0 && kmsg.msg_controllen > 0 && carries_files(file)) scm_detach_fds(kmsg, flags, file.trace);
       return n;
     };
   }

@@ -76,21 +76,21 @@ class socket_calls {
 
   /// bind(2): the protocol's ->bind.
   long bind(int fd, const ::sockaddr* addr, socklen_t len) {
-    return with_socket(
-        fd, {"bind", "__sys_bind", "sockfd_lookup_light"},
-        [&](kvfs::socket<any_proto>& sock, any_file&) -> long { return any_proto::bind(sock.sk, addr, len); });
+    return detail::with_socket(
+        self().files(), fd, {"bind", "__sys_bind", "sockfd_lookup_light"},
+        [&](socket_file& file) -> long { return any_proto::bind(file.private_data.sk, addr, len); });
   }
   /// connect(2): the protocol's ->connect.
   long connect(int fd, const ::sockaddr* addr, socklen_t len) {
-    return with_socket(
-        fd, {"connect", "__sys_connect", "sockfd_lookup_light"},
-        [&](kvfs::socket<any_proto>& sock, any_file&) -> long { return any_proto::connect(sock.sk, addr, len); });
+    return detail::with_socket(
+        self().files(), fd, {"connect", "__sys_connect", "sockfd_lookup_light"},
+        [&](socket_file& file) -> long { return any_proto::connect(file.private_data.sk, addr, len); });
   }
   /// listen(2): the protocol's ->listen.
   long listen(int fd, int backlog) {
-    return with_socket(
-        fd, {"listen", "__sys_listen", "sockfd_lookup_light"},
-        [&](kvfs::socket<any_proto>& sock, any_file&) -> long { return any_proto::listen(sock.sk, backlog); });
+    return detail::with_socket(
+        self().files(), fd, {"listen", "__sys_listen", "sockfd_lookup_light"},
+        [&](socket_file& file) -> long { return any_proto::listen(file.private_data.sk, backlog); });
   }
   /// socketpair(2) as __sys_socketpair(): the flags (EINVAL), two numbers
   /// (EMFILE: nothing made), written to `sv` at once, then two sockets
@@ -132,32 +132,30 @@ class socket_calls {
 
   /// setsockopt(2): the option is set on the host socket (sock_setsockopt).
   long setsockopt(int fd, int level, int name, const void* value, socklen_t len) {
-    return with_socket(fd, {"setsockopt", "__sys_setsockopt", "sockfd_lookup_light"},
-                       [&](kvfs::socket<any_proto>& sock, any_file&) -> long {
-                         return ::setsockopt(sock.native_handle(), level, name, value, len) < 0 ? -errno : 0;
-                       });
+    return detail::with_socket(
+        self().files(), fd, {"setsockopt", "__sys_setsockopt", "sockfd_lookup_light"},
+        [&](socket_file& file) -> long { return sockfs<any_proto>::setsockopt(file, level, name, value, len); });
   }
   /// getsockopt(2): the host socket's option (sock_getsockopt), e.g. the
   /// SO_RCVTIMEO a setsockopt(2) set, as the kernel rounded it.
   long getsockopt(int fd, int level, int name, void* value, socklen_t* len) {
-    return with_socket(fd, {"getsockopt", "__sys_getsockopt", "sockfd_lookup_light"},
-                       [&](kvfs::socket<any_proto>& sock, any_file&) -> long {
-                         return ::getsockopt(sock.native_handle(), level, name, value, len) < 0 ? -errno : 0;
-                       });
+    return detail::with_socket(
+        self().files(), fd, {"getsockopt", "__sys_getsockopt", "sockfd_lookup_light"},
+        [&](socket_file& file) -> long { return sockfs<any_proto>::getsockopt(file, level, name, value, len); });
   }
   /// getpeername(2): the protocol's ->getname(peer), the host socket's peer
   /// (ENOTCONN when it has none).
   long getpeername(int fd, ::sockaddr* addr, socklen_t* len) {
-    return with_socket(fd, {"getpeername", "__sys_getpeername", "sockfd_lookup_light"},
-                       [&](kvfs::socket<any_proto>& sock, any_file&) -> long {
-                         return ::getpeername(sock.native_handle(), addr, len) < 0 ? -errno : 0;
-                       });
+    return detail::with_socket(self().files(), fd, {"getpeername", "__sys_getpeername", "sockfd_lookup_light"},
+                               [&](socket_file& file) -> long {
+                                 return ::getpeername(file.private_data.native_handle(), addr, len) < 0 ? -errno : 0;
+                               });
   }
   /// getsockname(2): the protocol's ->getname.
   long getsockname(int fd, ::sockaddr* addr, socklen_t* len) {
-    return with_socket(
-        fd, {"getsockname", "__sys_getsockname", "sockfd_lookup_light"},
-        [&](kvfs::socket<any_proto>& sock, any_file&) -> long { return any_proto::getname(sock.sk, addr, len); });
+    return detail::with_socket(
+        self().files(), fd, {"getsockname", "__sys_getsockname", "sockfd_lookup_light"},
+        [&](socket_file& file) -> long { return any_proto::getname(file.private_data.sk, addr, len); });
   }
 
   /// accept4(2), as __sys_accept4(): the descriptor (EBADF), the flags
@@ -190,9 +188,9 @@ class socket_calls {
 
   /// shutdown(2): the protocol's ->shutdown.
   long shutdown(int fd, int how) {
-    return with_socket(
-        fd, {"shutdown", "__sys_shutdown", "sockfd_lookup_light"},
-        [&](kvfs::socket<any_proto>& sock, any_file&) -> long { return any_proto::shutdown(sock.sk, how); });
+    return detail::with_socket(
+        self().files(), fd, {"shutdown", "__sys_shutdown", "sockfd_lookup_light"},
+        [&](socket_file& file) -> long { return any_proto::shutdown(file.private_data.sk, how); });
   }
 
  private:
@@ -262,13 +260,6 @@ class socket_calls {
     return "socket(" + known(family, {{AF_UNIX, "AF_UNIX"}, {AF_INET, "AF_INET"}, {AF_INET6, "AF_INET6"}}) + ", " +
            known(type, {{SOCK_STREAM, "SOCK_STREAM"}, {SOCK_DGRAM, "SOCK_DGRAM"}, {SOCK_SEQPACKET, "SOCK_SEQPACKET"}}) +
            ", " + std::to_string(protocol) + ")";
-  }
-
-  // sockfd_lookup_light(), then the call on the socket.
-  template <class Call>
-  long with_socket(int fd, detail::syscall_name name, Call call) {
-    return detail::with_socket(self().files(), fd, name,
-                               [&](socket_file& file) -> long { return call(file.private_data, file); });
   }
 
   struct net_family {

@@ -51,19 +51,21 @@ class table_owner {
   ~table_owner() { drain(); }
 
   /// Before any access under the table's lock: the first thread becomes
-  /// the owner; any other makes the table shared (once) before it goes on.
+  /// the owner; any other makes the table shared before it goes on, and
+  /// goes on only once the hand-over is complete (seeing `shared_tag` is
+  /// not enough: the thread that stored it may not have run membarrier(2)
+  /// yet, and the owner may still be reading the table).
   void enter() const noexcept {
     const void* me = this_thread();
-    const void* owner = owner_.load(std::memory_order_acquire);
-    if (owner == me || owner == shared_tag()) [[likely]]
+    if (switched_.load(std::memory_order_acquire)) [[likely]]
       return;
-    if (owner == nullptr) {
-      // Without membarrier(2) there is no light path: shared from the start.
-      const void* first = private_expedited_membarrier_ready() ? me : shared_tag();
-      if (owner_.compare_exchange_strong(owner, first, std::memory_order_acq_rel) || owner == me) return;
-      if (owner == shared_tag()) return;
+    const void* owner = owner_.load(std::memory_order_relaxed);
+    if (owner == me) return;
+    if (owner == nullptr && private_expedited_membarrier_ready() &&
+        owner_.compare_exchange_strong(owner, me, std::memory_order_acq_rel)) {
+      return;
     }
-    make_shared();
+    make_shared();  // also without membarrier(2): no thread ever reads light then
   }
 
   /// The owner, on a table nobody else has used, starts a light lookup:
@@ -93,12 +95,16 @@ class table_owner {
   }
 
   /// Whether a second thread has used the table.
-  bool shared() const noexcept { return owner_.load(std::memory_order_acquire) == shared_tag(); }
+  bool shared() const noexcept { return switched_.load(std::memory_order_acquire); }
 
   /// fput() of a reference the table held: at once, unless the owner's
-  /// light call may be using the file; then when that call ends.
+  /// light call may be using the file; then when that call ends. (Once the
+  /// table is shared and the owner idle, it stays idle: no light call
+  /// starts again, so the common case puts at once, allocating nothing.)
   int put_table_ref(any_file* file) const {
     if (!shared()) return file_ref{file}.reset();  // the owner's own close: no light call is in flight
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (state_.load(std::memory_order_relaxed) == idle) return file_ref{file}.reset();
     {
       std::lock_guard guard(deferred_lock_);
       deferred_.push_back(file);
@@ -126,8 +132,9 @@ class table_owner {
   // owner's lookup in progress, if any, is waited for (not its call).
   [[gnu::cold, gnu::noinline]] void make_shared() const noexcept {
     owner_.store(shared_tag(), std::memory_order_seq_cst);
-    ::syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
+    if (private_expedited_membarrier_ready()) ::syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
     while (state_.load(std::memory_order_acquire) == looking_up) std::this_thread::yield();
+    switched_.store(true, std::memory_order_release);
   }
 
   // The deferred references, released outside the lock (a release may
@@ -146,6 +153,7 @@ class table_owner {
   // nullptr (unused), the owner thread's marker, or shared_tag().
   mutable std::atomic<const void*> owner_{nullptr};
   mutable std::atomic<int> state_{idle};
+  mutable std::atomic<bool> switched_{false};  // the hand-over is complete
   mutable spinlock deferred_lock_;
   mutable std::vector<any_file*> deferred_;
   mutable std::atomic<std::size_t> deferred_count_{0};

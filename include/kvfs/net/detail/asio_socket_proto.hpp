@@ -11,9 +11,6 @@
 #include <kvfs/detail/syscall.hpp>
 #include <kvfs/trace.hpp>
 
-#include <asio/error.hpp>
-#include <asio/socket_base.hpp>
-
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/types.h>
