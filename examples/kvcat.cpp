@@ -36,6 +36,7 @@
 #include <iostream>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -452,7 +453,9 @@ class session {
       socklen_t len = static_cast<socklen_t>(bound.capacity());
       check(proc_.getsockname(sock, bound.data(), &len), "getsockname");
       bound.resize(len);
-      std::cerr << "kvcat: listening on " << bound << std::endl;
+      std::ostringstream where;
+      where << bound;
+      say_listening(where.str());
     }
     return sock;
   }
@@ -485,8 +488,16 @@ class session {
     sockets_made_.push_back(path);
     remember_socket(path);
     check(proc_.listen(sock, 1), "listen " + address);
-    if (opts_.verbose) std::cerr << "kvcat: listening on " << path << std::endl;
+    if (opts_.verbose) say_listening(path);
     return static_cast<int>(check(proc_.accept4(sock, SOCK_CLOEXEC), "accept " + address));
+  }
+
+  // One write for the whole line (std::cerr writes each << at once): a
+  // script waiting for "listening" then always finds the address with it.
+  static void say_listening(const std::string& where) {
+    const std::string line = "kvcat: listening on " + where + "\n";
+    std::cerr.write(line.data(), static_cast<std::streamsize>(line.size()));
+    std::cerr.flush();
   }
 
   int datagram(int number) {
@@ -518,7 +529,7 @@ class session {
     check(proc_.bind(sock, to, sizeof sun), "bind " + address);
     sockets_made_.push_back(path);
     remember_socket(path);
-    if (opts_.verbose) std::cerr << "kvcat: listening on " << path << std::endl;
+    if (opts_.verbose) say_listening(path);
     return sock;
   }
 
