@@ -12,15 +12,25 @@
 
 namespace kvfs::detail {
 
-/// Runs a system call and returns its result kernel-style (a count, or
-/// -errno), calling it again when a signal interrupted it (EINTR).
+/// retry_eintr() after a first call failed: -errno, or the call again
+/// while a signal interrupted it (EINTR).
 template <class Call>
-auto retry_eintr(Call call) noexcept -> decltype(call()) {
-  for (;;) {
+[[gnu::cold, gnu::noinline]] auto retry_after_failure(Call call) noexcept -> decltype(call()) {
+  while (errno == EINTR) {
     auto result = call();
     if (result >= 0) return result;
-    if (errno != EINTR) return -errno;
   }
+  return -errno;
+}
+
+/// Runs a system call and returns its result kernel-style (a count, or
+/// -errno), calling it again when a signal interrupted it (EINTR). The
+/// failure path is out of line: a success is the call and one test.
+template <class Call>
+[[gnu::always_inline]] inline auto retry_eintr(Call call) noexcept -> decltype(call()) {
+  auto result = call();
+  if (result >= 0) [[likely]] return result;
+  return retry_after_failure(call);
 }
 
 /// What the host descriptor is ready for now, of `events` (poll(2) without

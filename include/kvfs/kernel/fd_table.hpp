@@ -14,6 +14,7 @@
 
 #include <kvfs/any_file.hpp>
 #include <kvfs/detail/spinlock.hpp>
+#include <kvfs/kernel/detail/fdtable.hpp>
 #include <kvfs/kernel/detail/table_owner.hpp>
 
 #include <fcntl.h>
@@ -71,7 +72,7 @@ class fd_table {
 
   /// exit_files(): every file still open is put.
   ~fd_table() {
-    for (any_file* file : fd_) file_ref{file}.reset();
+    for (any_file* file : fdt_) file_ref{file}.reset();
   }
 
   /// The limit on numbers.
@@ -91,7 +92,7 @@ class fd_table {
   /// fd_install(): the reserved number `fd` now refers to `file`.
   void fd_install(int fd, file_ref file) {
     const table_lock guard(*this);
-    fd_[static_cast<std::size_t>(fd)] = file.release();
+    fdt_[static_cast<std::size_t>(fd)] = file.release();
   }
 
   /// get_unused_fd_flags() + fd_install(): the lowest free number now refers
@@ -100,7 +101,7 @@ class fd_table {
     const table_lock guard(*this);
     const int fd = alloc_fd(0, flags);
     if (fd < 0) return fd;
-    fd_[static_cast<std::size_t>(fd)] = file.release();
+    fdt_[static_cast<std::size_t>(fd)] = file.release();
     return fd;
   }
 
@@ -115,8 +116,7 @@ class fd_table {
   /// their own number, as in the kernel.)
   fd_light fdget_light(int fd) const {
     if (owner_.begin_light()) [[likely]] {
-      any_file* file = lookup_locked(fd);  // the owner's table: nobody else writes it
-      if (file != nullptr && (file->f_mode & FMODE_PATH) == 0) [[likely]] {
+      if (any_file* file = lookup_light(fd)) [[likely]] {
         owner_.found();
         return {file, &owner_};
       }
@@ -124,6 +124,20 @@ class fd_table {
       return {};
     }
     return {fdget(fd).release(), nullptr};
+  }
+
+  /// fdget(), `use(file)`, fdput(): one system call on the file behind `fd`
+  /// (null for none and for an O_PATH file), as fdget_light() gets it, with
+  /// nothing built in between: what every call through the table runs.
+  template <class Use>
+  [[gnu::always_inline]] long with_fdget(int fd, Use use) const {
+    if (owner_.begin_light()) [[likely]] {
+      any_file* file = lookup_light(fd);
+      owner_.found();
+      const detail::light_call call(owner_);
+      return use(file);
+    }
+    return with_counted(fd, use);
   }
 
   /// Whether a second thread has used the table (lookups are counted now).
@@ -138,7 +152,7 @@ class fd_table {
     any_file* file = nullptr;
     {
       const table_lock guard(*this);
-      if (!in_table(fd) || fd_[static_cast<std::size_t>(fd)] == nullptr) return -EBADF;
+      if (fdt_.lookup(fd) == nullptr) return -EBADF;
       file = remove_locked(fd);
     }
     return owner_.put_table_ref(file);
@@ -195,7 +209,7 @@ class fd_table {
   /// not counting the open files.
   std::size_t memory_bytes() const {
     const table_lock guard(*this);
-    return fd_.capacity() * sizeof(any_file*) +
+    return fdt_.max_fds() * sizeof(any_file*) +
            (open_fds_.capacity() + close_on_exec_.capacity() + full_fds_bits_.capacity()) * sizeof(std::uint64_t);
   }
 
@@ -206,7 +220,7 @@ class fd_table {
     for (int fd = 0;; ++fd) {
       {
         const table_lock guard(*this);
-        if (static_cast<std::size_t>(fd) >= fd_.size()) return;
+        if (static_cast<std::size_t>(fd) >= fdt_.max_fds()) return;
       }
       if (file_ref file = fdget_raw(fd)) visit(fd, *file);
     }
@@ -236,9 +250,20 @@ class fd_table {
     return file_ref{file};
   }
 
-  bool in_table(int fd) const noexcept { return fd >= 0 && static_cast<std::size_t>(fd) < fd_.size(); }
+  any_file* lookup_locked(int fd) const noexcept { return fdt_.lookup(fd); }
 
-  any_file* lookup_locked(int fd) const noexcept { return in_table(fd) ? fd_[static_cast<std::size_t>(fd)] : nullptr; }
+  // The owner's lookup: nobody else writes its table.
+  any_file* lookup_light(int fd) const noexcept {
+    any_file* file = fdt_.lookup(fd);
+    return file != nullptr && (file->f_mode & FMODE_PATH) == 0 ? file : nullptr;
+  }
+
+  // with_fdget() on a shared table: under the lock, with a reference.
+  template <class Use>
+  long with_counted(int fd, Use use) const {
+    const file_ref file = fdget(fd);
+    return use(file.get());
+  }
 
   static bool test_bit(const std::vector<std::uint64_t>& map, std::size_t n) noexcept {
     return n / bits < map.size() && ((map[n / bits] >> (n % bits)) & 1U) != 0;
@@ -246,11 +271,11 @@ class fd_table {
 
   // expand_files(): room for numbers below `nr`, doubling, within max_fds.
   void expand(std::size_t nr) {
-    if (nr <= fd_.size()) return;
-    std::size_t size = fd_.empty() ? bits : fd_.size();
+    if (nr <= fdt_.max_fds()) return;
+    std::size_t size = fdt_.max_fds() == 0 ? bits : fdt_.max_fds();
     while (size < nr) size *= 2;
     size = std::min(size, (max_fds_ + bits - 1) / bits * bits);
-    fd_.resize(size, nullptr);
+    fdt_.resize(size);
     open_fds_.resize(size / bits, 0);
     close_on_exec_.resize(size / bits, 0);
     full_fds_bits_.resize((size / bits + bits - 1) / bits, 0);
@@ -300,7 +325,7 @@ class fd_table {
     const int fd = alloc_fd(start, flags);
     if (fd < 0) return fd;
     file->get();
-    fd_[static_cast<std::size_t>(fd)] = file;
+    fdt_[static_cast<std::size_t>(fd)] = file;
     return fd;
   }
 
@@ -327,12 +352,12 @@ class fd_table {
 
   // The table's reference leaves with the returned pointer.
   any_file* remove_locked(int fd) {
-    any_file* file = std::exchange(fd_[static_cast<std::size_t>(fd)], nullptr);
+    any_file* file = std::exchange(fdt_[static_cast<std::size_t>(fd)], nullptr);
     clear_locked(fd);
     return file;
   }
 
-  bool reserved_locked(std::size_t n) const noexcept { return test_bit(open_fds_, n) && fd_[n] == nullptr; }
+  bool reserved_locked(std::size_t n) const noexcept { return test_bit(open_fds_, n) && fdt_[n] == nullptr; }
 
   // do_dup2(): newfd beyond the limit is EBADF, a number reserved by an
   // open(2) still in progress EBUSY; what newfd held is put after the table
@@ -347,10 +372,10 @@ class fd_table {
       const auto n = static_cast<std::size_t>(newfd);
       expand(n + 1);
       if (reserved_locked(n)) return -EBUSY;
-      if (fd_[n] != nullptr) displaced = remove_locked(newfd);
+      if (fdt_[n] != nullptr) displaced = remove_locked(newfd);
       file->get();
       mark_locked(n, flags);
-      fd_[n] = file;
+      fdt_[n] = file;
     }
     if (displaced != nullptr) owner_.put_table_ref(displaced);
     return newfd;
@@ -358,7 +383,7 @@ class fd_table {
 
   mutable detail::spinlock lock_;  // files->file_lock, a spinlock in the kernel too
   detail::table_owner owner_;
-  std::vector<any_file*> fd_;
+  detail::fdtable fdt_;  // files->fdt
   std::vector<std::uint64_t> open_fds_;
   std::vector<std::uint64_t> close_on_exec_;
   std::vector<std::uint64_t> full_fds_bits_;

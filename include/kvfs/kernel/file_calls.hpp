@@ -82,7 +82,7 @@ class file_calls {
   /// commands and F_GETFL (EBADF otherwise).
   long fcntl(int fd, int cmd, long arg = 0) {
     fd_table& files = self().files();
-    return detail::with_file_raw(files, fd, "fcntl", [&](any_file& f) -> long {
+    return detail::with_file_raw(files, fd, detail::traced_as<"fcntl">, [&](any_file& f) -> long {
       if ((f.f_mode & FMODE_PATH) != 0 && !check_fcntl_cmd(cmd)) return -EBADF;
       switch (cmd) {
         case F_DUPFD:

@@ -29,38 +29,38 @@ class read_write_calls {
  public:
   /// read(2): ksys_read() → vfs_read().
   long read(int fd, std::span<std::byte> buf) {
-    return call(fd, {"read", "ksys_read", "fdget_pos"}, [&](any_file& f) { return detail::vfs_read(f, *f.f_op, buf); });
+    return call(fd, detail::traced_as<"read", "ksys_read", "fdget_pos">, [&](any_file& f) { return detail::vfs_read(f, *f.f_op, buf); });
   }
   /// write(2): ksys_write() → vfs_write().
   long write(int fd, std::span<const std::byte> buf) {
-    return call(fd, {"write", "ksys_write", "fdget_pos"},
+    return call(fd, detail::traced_as<"write", "ksys_write", "fdget_pos">,
                 [&](any_file& f) { return detail::vfs_write(f, *f.f_op, buf); });
   }
   /// readv(2): do_readv() → vfs_readv().
   long readv(int fd, std::span<const ::iovec> iov) {
-    return call(fd, {"readv", "do_readv", "fdget_pos"},
+    return call(fd, detail::traced_as<"readv", "do_readv", "fdget_pos">,
                 [&](any_file& f) { return detail::vfs_readv(f, *f.f_op, iov); });
   }
   /// writev(2): do_writev() → vfs_writev().
   long writev(int fd, std::span<const ::iovec> iov) {
-    return call(fd, {"writev", "do_writev", "fdget_pos"},
+    return call(fd, detail::traced_as<"writev", "do_writev", "fdget_pos">,
                 [&](any_file& f) { return detail::vfs_writev(f, *f.f_op, iov); });
   }
   /// ksys_pread64(): a negative offset is EINVAL before the descriptor is looked up.
   long pread(int fd, std::span<std::byte> buf, loff_t pos) {
     if (pos < 0) return -EINVAL;
-    return call(fd, {"pread64", "ksys_pread64", "fdget"},
+    return call(fd, detail::traced_as<"pread64", "ksys_pread64", "fdget">,
                 [&](any_file& f) { return detail::vfs_pread(f, *f.f_op, buf, pos); });
   }
   /// pwrite64(2): a negative offset is EINVAL before the descriptor is looked up.
   long pwrite(int fd, std::span<const std::byte> buf, loff_t pos) {
     if (pos < 0) return -EINVAL;
-    return call(fd, {"pwrite64", "ksys_pwrite64", "fdget"},
+    return call(fd, detail::traced_as<"pwrite64", "ksys_pwrite64", "fdget">,
                 [&](any_file& f) { return detail::vfs_pwrite(f, *f.f_op, buf, pos); });
   }
   /// lseek(2): ksys_lseek() → vfs_llseek().
   long lseek(int fd, loff_t offset, int whence) {
-    return call(fd, {"lseek", "ksys_lseek", "fdget_pos"},
+    return call(fd, detail::traced_as<"lseek", "ksys_lseek", "fdget_pos">,
                 [&](any_file& f) { return detail::vfs_llseek(f, *f.f_op, offset, whence); });
   }
 
@@ -136,7 +136,7 @@ class read_write_calls {
   }
 
   template <class Call>
-  long call(int fd, detail::syscall_name name, Call c) {
+  long call(int fd, const detail::syscall_name& name, Call c) {
     return detail::with_file(self().files(), fd, name, c);
   }
 

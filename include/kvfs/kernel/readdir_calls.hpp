@@ -20,7 +20,7 @@ class readdir_calls {
   /// getdents64(2): the bytes of records filled, 0 at the end, -EINVAL
   /// when `buf` cannot hold one record.
   long getdents64(int fd, std::span<std::byte> buf) {
-    return detail::with_file(static_cast<Process&>(*this).files(), fd, "getdents64",
+    return detail::with_file(static_cast<Process&>(*this).files(), fd, detail::traced_as<"getdents64">,
                              [&](any_file& f) { return detail::iterate_dir(f, *f.f_op, buf); });
   }
 };

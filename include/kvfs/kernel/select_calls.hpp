@@ -15,13 +15,13 @@ class select_calls {
  public:
   /// poll(2) of one descriptor, without waiting: the ready events (vfs_poll).
   long poll(int fd) {
-    return detail::with_file(files(), fd, "poll", [&](any_file& f) { return detail::vfs_poll(f, *f.f_op); });
+    return detail::with_file(files(), fd, detail::traced_as<"poll">, [&](any_file& f) { return detail::vfs_poll(f, *f.f_op); });
   }
 
   /// Not a system call: the host descriptor an asynchronous wait on `fd`
   /// sleeps on (poll_wait), -1 when the file is always ready, or -EBADF.
   long poll_wait(int fd) {
-    return detail::with_file(files(), fd, "poll_wait",
+    return detail::with_file(files(), fd, detail::traced_as<"poll_wait">,
                              [&](any_file& f) -> long { return detail::vfs_poll_wait(f, *f.f_op); });
   }
 

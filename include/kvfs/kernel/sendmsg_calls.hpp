@@ -35,7 +35,7 @@ class sendmsg_calls {
   /// sendto(2) as __sys_sendto(): the socket (EBADF, ENOTSOCK), the address
   /// (EINVAL), then sock_sendmsg() with O_NONBLOCK as MSG_DONTWAIT.
   long sendto(int fd, std::span<const std::byte> buf, int flags, const ::sockaddr* addr, socklen_t len) {
-    return with_socket(fd, {"sendto", "__sys_sendto", "sockfd_lookup_light"},
+    return with_socket(fd, detail::traced_as<"sendto", "__sys_sendto", "sockfd_lookup_light">,
                        [&](socket_file& file) { return sockfs<any_proto>::sendto(file, buf, flags, addr, len); });
   }
   /// send(2): sendto(2) to the connected peer.
@@ -45,7 +45,7 @@ class sendmsg_calls {
   /// sender's address (move_addr_to_user(): EINVAL for a negative *len
   /// after the datagram was taken).
   long recvfrom(int fd, std::span<std::byte> buf, int flags, ::sockaddr* addr, socklen_t* len) {
-    return with_socket(fd, {"recvfrom", "__sys_recvfrom", "sockfd_lookup_light"},
+    return with_socket(fd, detail::traced_as<"recvfrom", "__sys_recvfrom", "sockfd_lookup_light">,
                        [&](socket_file& file) { return sockfs<any_proto>::recvfrom(file, buf, flags, addr, len); });
   }
   /// recv(2): recvfrom(2) without the sender's address.
@@ -55,7 +55,7 @@ class sendmsg_calls {
   /// __copy_msghdr()'s checks (EINVAL, EMSGSIZE), the control buffer
   /// (ENOBUFS), sock_sendmsg().
   long sendmsg(int fd, const ::msghdr& msg, int flags = 0) {
-    return with_socket(fd, {"sendmsg", "__sys_sendmsg", "sockfd_lookup_light"},
+    return with_socket(fd, detail::traced_as<"sendmsg", "__sys_sendmsg", "sockfd_lookup_light">,
                        [&](socket_file& file) { return sockfs<any_proto>::sendmsg(file, msg, flags, scm_send(file)); });
   }
 
@@ -63,7 +63,7 @@ class sendmsg_calls {
   /// sock_recvmsg() into `msg`, the sender's address, msg_flags and
   /// msg_controllen as the kernel writes them back.
   long recvmsg(int fd, ::msghdr& msg, int flags = 0) {
-    return with_socket(fd, {"recvmsg", "__sys_recvmsg", "sockfd_lookup_light"}, [&](socket_file& file) {
+    return with_socket(fd, detail::traced_as<"recvmsg", "__sys_recvmsg", "sockfd_lookup_light">, [&](socket_file& file) {
       return sockfs<any_proto>::recvmsg(file, msg, flags, scm_recv(file, flags));
     });
   }
@@ -176,7 +176,7 @@ class sendmsg_calls {
   }
 
   template <class Call>
-  long with_socket(int fd, detail::syscall_name name, Call call) {
+  long with_socket(int fd, const detail::syscall_name& name, Call call) {
     return detail::with_socket(self().files(), fd, name, call);
   }
 };

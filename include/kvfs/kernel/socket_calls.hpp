@@ -77,19 +77,19 @@ class socket_calls {
   /// bind(2): the protocol's ->bind.
   long bind(int fd, const ::sockaddr* addr, socklen_t len) {
     return detail::with_socket(
-        self().files(), fd, {"bind", "__sys_bind", "sockfd_lookup_light"},
+        self().files(), fd, detail::traced_as<"bind", "__sys_bind", "sockfd_lookup_light">,
         [&](socket_file& file) -> long { return any_proto::bind(file.private_data.sk, addr, len); });
   }
   /// connect(2): the protocol's ->connect.
   long connect(int fd, const ::sockaddr* addr, socklen_t len) {
     return detail::with_socket(
-        self().files(), fd, {"connect", "__sys_connect", "sockfd_lookup_light"},
+        self().files(), fd, detail::traced_as<"connect", "__sys_connect", "sockfd_lookup_light">,
         [&](socket_file& file) -> long { return any_proto::connect(file.private_data.sk, addr, len); });
   }
   /// listen(2): the protocol's ->listen.
   long listen(int fd, int backlog) {
     return detail::with_socket(
-        self().files(), fd, {"listen", "__sys_listen", "sockfd_lookup_light"},
+        self().files(), fd, detail::traced_as<"listen", "__sys_listen", "sockfd_lookup_light">,
         [&](socket_file& file) -> long { return any_proto::listen(file.private_data.sk, backlog); });
   }
   /// socketpair(2) as __sys_socketpair(): the flags (EINVAL), two numbers
@@ -133,20 +133,20 @@ class socket_calls {
   /// setsockopt(2): the option is set on the host socket (sock_setsockopt).
   long setsockopt(int fd, int level, int name, const void* value, socklen_t len) {
     return detail::with_socket(
-        self().files(), fd, {"setsockopt", "__sys_setsockopt", "sockfd_lookup_light"},
+        self().files(), fd, detail::traced_as<"setsockopt", "__sys_setsockopt", "sockfd_lookup_light">,
         [&](socket_file& file) -> long { return sockfs<any_proto>::setsockopt(file, level, name, value, len); });
   }
   /// getsockopt(2): the host socket's option (sock_getsockopt), e.g. the
   /// SO_RCVTIMEO a setsockopt(2) set, as the kernel rounded it.
   long getsockopt(int fd, int level, int name, void* value, socklen_t* len) {
     return detail::with_socket(
-        self().files(), fd, {"getsockopt", "__sys_getsockopt", "sockfd_lookup_light"},
+        self().files(), fd, detail::traced_as<"getsockopt", "__sys_getsockopt", "sockfd_lookup_light">,
         [&](socket_file& file) -> long { return sockfs<any_proto>::getsockopt(file, level, name, value, len); });
   }
   /// getpeername(2): the protocol's ->getname(peer), the host socket's peer
   /// (ENOTCONN when it has none).
   long getpeername(int fd, ::sockaddr* addr, socklen_t* len) {
-    return detail::with_socket(self().files(), fd, {"getpeername", "__sys_getpeername", "sockfd_lookup_light"},
+    return detail::with_socket(self().files(), fd, detail::traced_as<"getpeername", "__sys_getpeername", "sockfd_lookup_light">,
                                [&](socket_file& file) -> long {
                                  return ::getpeername(file.private_data.native_handle(), addr, len) < 0 ? -errno : 0;
                                });
@@ -154,7 +154,7 @@ class socket_calls {
   /// getsockname(2): the protocol's ->getname.
   long getsockname(int fd, ::sockaddr* addr, socklen_t* len) {
     return detail::with_socket(
-        self().files(), fd, {"getsockname", "__sys_getsockname", "sockfd_lookup_light"},
+        self().files(), fd, detail::traced_as<"getsockname", "__sys_getsockname", "sockfd_lookup_light">,
         [&](socket_file& file) -> long { return any_proto::getname(file.private_data.sk, addr, len); });
   }
 
@@ -169,7 +169,7 @@ class socket_calls {
     const int newfd = self().files().get_unused_fd_flags(flags & SOCK_CLOEXEC);
     if (newfd < 0) return newfd;
     std::optional<any_proto::sock_type> accepted;
-    const long result = detail::with_file(self().files(), fd, "accept4", [&](any_file& file) -> long {
+    const long result = detail::with_file(self().files(), fd, detail::traced_as<"accept4">, [&](any_file& file) -> long {
       kvfs::socket<any_proto>* sock = sock_from_file(file);
       if (sock == nullptr) return -ENOTSOCK;
       if ((file.f_flags & O_NONBLOCK) != 0 && (detail::poll_now(sock->native_handle(), POLLIN) & POLLIN) == 0) {
@@ -189,7 +189,7 @@ class socket_calls {
   /// shutdown(2): the protocol's ->shutdown.
   long shutdown(int fd, int how) {
     return detail::with_socket(
-        self().files(), fd, {"shutdown", "__sys_shutdown", "sockfd_lookup_light"},
+        self().files(), fd, detail::traced_as<"shutdown", "__sys_shutdown", "sockfd_lookup_light">,
         [&](socket_file& file) -> long { return any_proto::shutdown(file.private_data.sk, how); });
   }
 

@@ -32,7 +32,7 @@ namespace detail {
 /// sockfd_lookup_light(): fdget (EBADF), then sock_from_file (ENOTSOCK),
 /// then `call(socket_file&)`, traced as the system call `name`.
 template <class Call>
-long with_socket(fd_table& files, int fd, syscall_name name, Call call) {
+long with_socket(fd_table& files, int fd, const syscall_name& name, Call call) {
   return with_file(files, fd, name, [&](any_file& file) -> long {
     if (sock_from_file(file) == nullptr) return -ENOTSOCK;
     return call(static_cast<socket_file&>(file));

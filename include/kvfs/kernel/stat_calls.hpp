@@ -16,7 +16,7 @@ class stat_calls {
  public:
   /// fstat(2): vfs_fstat() → ->getattr.
   long fstat(int fd, struct ::stat& st) {
-    return detail::with_file_raw(static_cast<Process&>(*this).files(), fd, "fstat",
+    return detail::with_file_raw(static_cast<Process&>(*this).files(), fd, detail::traced_as<"fstat">,
                              [&](any_file& f) { return detail::vfs_fstat(f, *f.f_op, st); });
   }
 };

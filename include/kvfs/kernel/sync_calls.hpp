@@ -14,7 +14,7 @@ class sync_calls {
  public:
   /// fsync(2): vfs_fsync() → ->fsync (EINVAL without one).
   long fsync(int fd) {
-    return detail::with_file(static_cast<Process&>(*this).files(), fd, "fsync",
+    return detail::with_file(static_cast<Process&>(*this).files(), fd, detail::traced_as<"fsync">,
                              [&](any_file& f) { return detail::vfs_fsync(f, *f.f_op); });
   }
 };

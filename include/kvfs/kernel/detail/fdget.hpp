@@ -6,27 +6,41 @@
 #include <kvfs/any_file.hpp>
 #include <kvfs/kernel/fd_table.hpp>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstddef>
 #include <string_view>
 
 namespace kvfs::detail {
 
 // How a system call's trace starts: its name, the kernel function it runs
 // (ksys_write), and how that gets the file (fdget, or fdget_pos where the
-// call uses the file's position).
+// call uses the file's position). Only traced_as<...> makes one.
 struct syscall_name {
-  std::string_view name, ksys = {}, getter = "fdget";
-  constexpr syscall_name(const char* call) noexcept : name(call) {}
-  constexpr syscall_name(std::string_view call) noexcept : name(call) {}
-  constexpr syscall_name(std::string_view call, std::string_view via, std::string_view get) noexcept
+  std::string_view name, ksys, getter;
+  explicit constexpr syscall_name(std::string_view call, std::string_view via, std::string_view get) noexcept
       : name(call), ksys(via), getter(get) {}
 };
 
-// The call on `file` (a file_ref or fd_light), traced as system call `sys`
-// on `fd`; -EBADF for none.
+// A string literal as a template argument.
+template <std::size_t N>
+struct literal {
+  char text[N]{};
+  constexpr literal(const char (&s)[N]) noexcept { std::copy_n(s, N, text); }  // NOLINT: implicit by design
+  constexpr std::string_view view() const noexcept { return {text, N - 1}; }
+};
+
+// The names of system call `Name`, an object of static storage: a call
+// passes its address, so an untraced call builds no names (only a traced
+// one reads them).
+template <literal Name, literal Ksys = "", literal Getter = "fdget">
+inline constexpr syscall_name traced_as{Name.view(), Ksys.view(), Getter.view()};
+
+// The call on `file` (a pointer, file_ref or fd_light), traced as system
+// call `sys` on `fd`; -EBADF for none.
 // An untraced file tests its trace once, not at every step.
 template <class File, class Call>
-[[gnu::always_inline]] inline long call_traced(const File& file, int fd, syscall_name sys, Call call) {
+[[gnu::always_inline]] inline long call_traced(const File& file, int fd, const syscall_name& sys, Call call) {
   if (!file) return -EBADF;
   if (!file->trace.active()) [[likely]] return call(*file);
   file->trace.begin(sys.name, fd);
@@ -40,13 +54,13 @@ template <class File, class Call>
 // The call on fdget()'s file (__fget_light(): uncounted while one thread
 // has the table), or -EBADF (an O_PATH file too).
 template <class Call>
-[[gnu::always_inline]] inline long with_file(fd_table& files, int fd, syscall_name name, Call call) {
-  return call_traced(files.fdget_light(fd), fd, name, call);
+[[gnu::always_inline]] inline long with_file(fd_table& files, int fd, const syscall_name& name, Call call) {
+  return files.with_fdget(fd, [&call, fd, &name](any_file* file) { return call_traced(file, fd, name, call); });
 }
 
 // The call on fdget_raw()'s file: the calls an O_PATH file allows.
 template <class Call>
-long with_file_raw(fd_table& files, int fd, syscall_name name, Call call) {
+long with_file_raw(fd_table& files, int fd, const syscall_name& name, Call call) {
   return call_traced(files.fdget_raw(fd), fd, name, call);
 }
 
