@@ -6,7 +6,7 @@
 #pragma once
 
 #include <kvfs/detail/ino.hpp>
-#include <kvfs/detail/spinlock.hpp>
+#include <kvfs/detail/biased_lock.hpp>
 #include <kvfs/dirent.hpp>
 #include <kvfs/fs/detail/page_cache.hpp>
 #include <kvfs/inode.hpp>
@@ -51,9 +51,9 @@ struct ram_inode {
   const gid_t i_gid;
   std::atomic<unsigned> i_nlink;  ///< names (and, for a directory, "." and its children's "..")
   std::atomic<ino_t> i_parent_ino;  ///< a directory's "..": what getdents shows for it
-  /// The inode lock (the kernel has i_rwsem): a spinlock, because each hold
-  /// is a memcpy; a waiter yields its core after a short spin.
-  mutable detail::spinlock i_rwsem;
+  /// The inode lock (the kernel has i_rwsem): no atomic while one thread
+  /// uses the inode, a spinlock once a second does (each hold is a memcpy).
+  mutable detail::biased_lock i_rwsem;
   detail::page_cache pages;  ///< the file's bytes: i_mapping
   std::map<std::string, std::shared_ptr<ram_inode>, std::less<>> children;  ///< under the tree lock
   std::string i_link;  ///< a symlink's target

@@ -106,6 +106,11 @@ class page_cache {
   }
 
   void copy_in(std::uint64_t pos, const std::byte* from, std::size_t n) {
+    const std::size_t first_offset = static_cast<std::size_t>(pos % page_size);
+    if (last_.data != nullptr && last_.index == pos / page_size && n <= page_size - first_offset) [[likely]] {
+      std::memcpy(last_.data + first_offset, from, n);  // within the page the last write used: an append
+      return;
+    }
     while (n > 0) {
       const std::size_t offset = static_cast<std::size_t>(pos % page_size);
       const std::size_t chunk = std::min(n, page_size - offset);

@@ -19,11 +19,8 @@
 #pragma once
 
 #include <kvfs/any_file.hpp>
+#include <kvfs/detail/membarrier.hpp>
 #include <kvfs/detail/spinlock.hpp>
-
-#include <linux/membarrier.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <mutex>
@@ -32,14 +29,6 @@
 #include <vector>
 
 namespace kvfs::detail {
-
-/// membarrier(2) with MEMBARRIER_CMD_PRIVATE_EXPEDITED, registered once per
-/// program: whether light lookups can be used at all (without it every
-/// lookup stays locked and counted).
-inline bool private_expedited_membarrier_ready() noexcept {
-  static const bool ready = ::syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
-  return ready;
-}
 
 /// Who may read a table without its lock, and the table references dropped
 /// while the owner's light call may still use their file.
@@ -118,21 +107,15 @@ class table_owner {
  private:
   enum : int { idle, looking_up, holding };
 
-  static const void* this_thread() noexcept {
-    static thread_local const char marker = 0;
-    return &marker;
-  }
+  static const void* this_thread() noexcept { return this_thread_marker(); }
   // owner_ once a second thread has used the table.
-  static const void* shared_tag() noexcept {
-    static const char tag = 0;
-    return &tag;
-  }
+  static const void* shared_tag() noexcept { return shared_marker(); }
 
   // A second thread: every lookup is locked and counted from now on; the
   // owner's lookup in progress, if any, is waited for (not its call).
   [[gnu::cold, gnu::noinline]] void make_shared() const noexcept {
     owner_.store(shared_tag(), std::memory_order_seq_cst);
-    if (private_expedited_membarrier_ready()) ::syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
+    private_expedited_membarrier();
     while (state_.load(std::memory_order_acquire) == looking_up) std::this_thread::yield();
     switched_.store(true, std::memory_order_release);
   }
