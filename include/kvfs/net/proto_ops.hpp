@@ -254,13 +254,17 @@ struct any_proto {
   }
 
  private:
+  // The run-time table's trace for an untraced socket: no stream, so every
+  // member returns at once. A namespace-scope object, initialised before
+  // main, so a call does not test a guard as a function's static would.
+  static inline ostream_trace untraced_sink;
+
   template <class Trace>
   static ostream_trace& runtime_trace(Trace& trace) noexcept {
     if constexpr (std::is_same_v<Trace, ostream_trace>) {
       return trace;
     } else {
-      static ostream_trace off;  // no stream: every member returns at once
-      return off;
+      return untraced_sink;
     }
   }
 };

@@ -35,7 +35,11 @@ struct asio_socket_proto {
   static ssize_t sendmsg(sock_type& sk, ::msghdr& msg, int flags, Trace& trace) {
     const int fd = native_handle(sk);
     if (msg.msg_controllen == 0 && msg.msg_iovlen == 1) {
-      trace.step(msg.msg_name == nullptr ? "send(2)" : "sendto(2)");
+      if (msg.msg_name == nullptr) {  // two steps, so an untraced call computes no name
+        trace.step("send(2)");
+      } else {
+        trace.step("sendto(2)");
+      }
       return transfer(sk, flags, POLLOUT, [&] {
         return ::sendto(fd, msg.msg_iov[0].iov_base, msg.msg_iov[0].iov_len, flags,
                         static_cast<const ::sockaddr*>(msg.msg_name), msg.msg_namelen);
