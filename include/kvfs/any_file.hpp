@@ -9,6 +9,7 @@
 #pragma once
 
 #include <kvfs/descriptor.hpp>
+#include <kvfs/detail/rcu.hpp>
 #include <kvfs/detail/vfs.hpp>
 #include <kvfs/f_op.hpp>
 #include <kvfs/file.hpp>
@@ -19,13 +20,17 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <cstddef>
 #include <memory>
+#include <new>
 #include <string>
 #include <utility>
 
 namespace kvfs {
 
 class any_file;
+class fd_table;
+class file_ref;
 class super_block;
 class vfs_inode;
 
@@ -67,21 +72,61 @@ class any_file {
   ostream_trace trace;  ///< off unless given a stream
 
   /// get_file(): one more reference.
-  void get() noexcept { f_count_.fetch_add(1, std::memory_order_relaxed); }
+  void get() noexcept { f_count_of(this).fetch_add(1, std::memory_order_relaxed); }
 
   /// Drops a reference; true when it was the last one (the caller then
   /// releases the file: __fput()).
-  bool put() noexcept { return f_count_.fetch_sub(1, std::memory_order_acq_rel) == 1; }
+  bool put() noexcept { return f_count_of(this).fetch_sub(1, std::memory_order_acq_rel) == 1; }
 
   /// f_count: how many references are held now.
-  long count() const noexcept { return f_count_.load(std::memory_order_relaxed); }
+  long count() const noexcept { return f_count_of(this).load(std::memory_order_relaxed); }
+
+  /// file_ref_get() of a lookup without the table's lock: one more
+  /// reference, unless the last one is already gone (false: the file is
+  /// being released, maybe destroyed, and its slot is empty by now). Only
+  /// the count is read, which outlives the file until a grace period ends.
+  static bool get_not_zero(any_file* file) noexcept {
+    std::atomic<long>& f_count = f_count_of(file);
+    long count = f_count.load(std::memory_order_relaxed);
+    do {
+      if (count == 0) return false;
+    } while (!f_count.compare_exchange_weak(count, count + 1, std::memory_order_acq_rel));
+    return true;
+  }
+
+  /// A file lives on the heap behind its reference count (f_ref), a
+  /// separate object in the same allocation, so that a lookup without the
+  /// table's lock may read the count of a file destroyed meanwhile: the
+  /// kernel keeps struct file's memory typesafe through RCU the same way.
+  static void* operator new(std::size_t size) {
+    void* memory = ::operator new(count_prefix + size);
+    new (memory) std::atomic<long>(1);
+    return static_cast<std::byte*>(memory) + count_prefix;
+  }
+  /// Frees the file and its count together.
+  static void operator delete(void* object) noexcept { ::operator delete(storage_of(object)); }
 
  protected:
   /// A file whose table is `ops`.
   any_file(const any_f_op* ops, int flags, fmode_t mode) : f_op(ops), f_flags(flags), f_mode(mode) {}
 
  private:
-  std::atomic<long> f_count_{1};
+  friend class fd_table;
+  friend class file_ref;
+  static constexpr std::size_t count_prefix = alignof(std::max_align_t);
+
+  static void* storage_of(void* object) noexcept { return static_cast<std::byte*>(object) - count_prefix; }
+  // The count before the file (any_file is the first and only base of a
+  // typed_file, so its address is the object's). Reached through void*,
+  // never through the file, which may be destroyed already.
+  static std::atomic<long>& f_count_of(const any_file* file) noexcept {
+    return *std::launder(static_cast<std::atomic<long>*>(storage_of(const_cast<void*>(static_cast<const void*>(file)))));
+  }
+
+  // It was in a table that lookups read without the lock (under RCU): its
+  // memory outlives its release by a grace period. Set before the table's
+  // reference is dropped, so the last put sees it.
+  bool free_after_grace_period_ = false;
 };
 
 template <file_system_type Fs>
@@ -149,7 +194,13 @@ inline int file_ref::reset() noexcept {
   any_file* file = std::exchange(file_, nullptr);
   if (file == nullptr || !file->put()) return 0;
   const int result = detail::fput(*file, *file->f_op);  // __fput(): ->release
-  delete file;
+  if (file->free_after_grace_period_) [[unlikely]] {
+    void* storage = any_file::storage_of(dynamic_cast<void*>(file));
+    file->~any_file();  // destroyed now; only the memory waits, for a late get_not_zero()
+    detail::rcu_domain::instance().defer([](void* memory) { ::operator delete(memory); }, storage);
+  } else {
+    delete file;
+  }
   return result;
 }
 

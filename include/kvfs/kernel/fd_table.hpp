@@ -9,10 +9,13 @@
 // accept4(2) do, so a full table fails them before they act. Every member
 // is thread-safe. A table only one thread has used is read by
 // fdget_light() without its lock or a reference, as the kernel's
-// __fget_light() does when no other task shares it (table_owner.hpp).
+// __fget_light() does when no other task shares it (table_owner.hpp);
+// once shared, a lookup takes its reference under RCU without the lock
+// (__fget_files_rcu(), detail/rcu.hpp), and writers hold the lock.
 #pragma once
 
 #include <kvfs/any_file.hpp>
+#include <kvfs/detail/rcu.hpp>
 #include <kvfs/detail/spinlock.hpp>
 #include <kvfs/kernel/detail/fdtable.hpp>
 #include <kvfs/kernel/detail/table_owner.hpp>
@@ -72,7 +75,9 @@ class fd_table {
 
   /// exit_files(): every file still open is put.
   ~fd_table() {
-    for (any_file* file : fdt_) file_ref{file}.reset();
+    detail::fdtable* table = fdt_.load(std::memory_order_relaxed);
+    for (std::size_t n = 0; n < table->max_fds(); ++n) file_ref{(*table)[n].load(std::memory_order_relaxed)}.reset();
+    detail::fdtable::free(table);
   }
 
   /// The limit on numbers.
@@ -92,7 +97,7 @@ class fd_table {
   /// fd_install(): the reserved number `fd` now refers to `file`.
   void fd_install(int fd, file_ref file) {
     const table_lock guard(*this);
-    fdt_[static_cast<std::size_t>(fd)] = file.release();
+    install_locked(static_cast<std::size_t>(fd), file.release());
   }
 
   /// get_unused_fd_flags() + fd_install(): the lowest free number now refers
@@ -101,7 +106,7 @@ class fd_table {
     const table_lock guard(*this);
     const int fd = alloc_fd(0, flags);
     if (fd < 0) return fd;
-    fdt_[static_cast<std::size_t>(fd)] = file.release();
+    install_locked(static_cast<std::size_t>(fd), file.release());
     return fd;
   }
 
@@ -152,7 +157,7 @@ class fd_table {
     any_file* file = nullptr;
     {
       const table_lock guard(*this);
-      if (fdt_.lookup(fd) == nullptr) return -EBADF;
+      if (lookup_locked(fd) == nullptr) return -EBADF;
       file = remove_locked(fd);
     }
     return owner_.put_table_ref(file);
@@ -209,7 +214,7 @@ class fd_table {
   /// not counting the open files.
   std::size_t memory_bytes() const {
     const table_lock guard(*this);
-    return fdt_.max_fds() * sizeof(any_file*) +
+    return fdt().max_fds() * sizeof(any_file*) +
            (open_fds_.capacity() + close_on_exec_.capacity() + full_fds_bits_.capacity()) * sizeof(std::uint64_t);
   }
 
@@ -220,7 +225,7 @@ class fd_table {
     for (int fd = 0;; ++fd) {
       {
         const table_lock guard(*this);
-        if (static_cast<std::size_t>(fd) >= fdt_.max_fds()) return;
+        if (static_cast<std::size_t>(fd) >= fdt().max_fds()) return;
       }
       if (file_ref file = fdget_raw(fd)) visit(fd, *file);
     }
@@ -241,8 +246,11 @@ class fd_table {
     detail::spinlock& lock;
   };
 
-  // __fget(): the file, unless its f_mode has one of the `refused` bits.
+  // __fget(): the file, unless its f_mode has one of the `refused` bits;
+  // without the lock once threads share the table (and RCU works here).
   file_ref get_file(int fd, fmode_t refused) const {
+    owner_.enter();
+    if (owner_.shared() && detail::rcu_domain::available()) return get_file_rcu(fd, refused);
     const table_lock guard(*this);
     any_file* file = lookup_locked(fd);
     if (file == nullptr || (file->f_mode & refused) != 0) return {};
@@ -250,11 +258,49 @@ class fd_table {
     return file_ref{file};
   }
 
-  any_file* lookup_locked(int fd) const noexcept { return fdt_.lookup(fd); }
+  // files->fdt: the owner's own stores, or under the lock, or under RCU.
+  detail::fdtable& fdt() const noexcept { return *fdt_.load(std::memory_order_acquire); }
+
+  any_file* lookup_locked(int fd) const noexcept { return fdt().lookup(fd); }
+
+  void install_locked(std::size_t n, any_file* file) noexcept { fdt()[n].store(file, std::memory_order_release); }
+
+  // __fget_files_rcu(): the slot read under RCU, a reference taken unless
+  // the file is already dying, then the slot and the array checked again
+  // (a close or dup2 may have replaced the file meanwhile: put it, retry).
+  file_ref get_file_rcu(int fd, fmode_t refused) const {
+    for (;;) {
+      any_file* file = nullptr;
+      bool replaced = false;
+      {
+        const detail::rcu_read_guard rcu;
+        const detail::fdtable* table = fdt_.load(std::memory_order_acquire);
+        file = table->lookup(fd);
+        if (file == nullptr) return {};
+        if (!any_file::get_not_zero(file)) continue;
+        replaced = (*table)[static_cast<unsigned>(fd)].load(std::memory_order_acquire) != file ||
+                   fdt_.load(std::memory_order_acquire) != table;
+      }
+      file_ref ref{file};  // put, if at all, outside the read section
+      if (replaced) continue;
+      if ((file->f_mode & refused) != 0) return {};
+      return ref;
+    }
+  }
+
+  // free_fdtable_rcu(): an outgrown array, freed at once unless a lookup
+  // without the lock may still be reading it.
+  void retire(detail::fdtable* old) const {
+    if (owner_.readers_may_exist() && detail::rcu_domain::available()) {
+      detail::rcu_domain::instance().defer(detail::fdtable::free, old);
+    } else {
+      detail::fdtable::free(old);
+    }
+  }
 
   // The owner's lookup: nobody else writes its table.
   any_file* lookup_light(int fd) const noexcept {
-    any_file* file = fdt_.lookup(fd);
+    any_file* file = fdt().lookup(fd);
     return file != nullptr && (file->f_mode & FMODE_PATH) == 0 ? file : nullptr;
   }
 
@@ -271,11 +317,13 @@ class fd_table {
 
   // expand_files(): room for numbers below `nr`, doubling, within max_fds.
   void expand(std::size_t nr) {
-    if (nr <= fdt_.max_fds()) return;
-    std::size_t size = fdt_.max_fds() == 0 ? bits : fdt_.max_fds();
+    detail::fdtable& old = fdt();
+    if (nr <= old.max_fds()) return;
+    std::size_t size = old.max_fds() == 0 ? bits : old.max_fds();
     while (size < nr) size *= 2;
     size = std::min(size, (max_fds_ + bits - 1) / bits * bits);
-    fdt_.resize(size);
+    fdt_.store(old.grown(size), std::memory_order_release);
+    retire(&old);
     open_fds_.resize(size / bits, 0);
     close_on_exec_.resize(size / bits, 0);
     full_fds_bits_.resize((size / bits + bits - 1) / bits, 0);
@@ -325,7 +373,7 @@ class fd_table {
     const int fd = alloc_fd(start, flags);
     if (fd < 0) return fd;
     file->get();
-    fdt_[static_cast<std::size_t>(fd)] = file;
+    install_locked(static_cast<std::size_t>(fd), file);
     return fd;
   }
 
@@ -352,12 +400,13 @@ class fd_table {
 
   // The table's reference leaves with the returned pointer.
   any_file* remove_locked(int fd) {
-    any_file* file = std::exchange(fdt_[static_cast<std::size_t>(fd)], nullptr);
+    any_file* file = fdt()[static_cast<std::size_t>(fd)].exchange(nullptr, std::memory_order_acq_rel);
+    if (file != nullptr && owner_.readers_may_exist()) file->free_after_grace_period_ = true;
     clear_locked(fd);
     return file;
   }
 
-  bool reserved_locked(std::size_t n) const noexcept { return test_bit(open_fds_, n) && fdt_[n] == nullptr; }
+  bool reserved_locked(std::size_t n) const noexcept { return test_bit(open_fds_, n) && lookup_locked(static_cast<int>(n)) == nullptr; }
 
   // do_dup2(): newfd beyond the limit is EBADF, a number reserved by an
   // open(2) still in progress EBUSY; what newfd held is put after the table
@@ -372,10 +421,10 @@ class fd_table {
       const auto n = static_cast<std::size_t>(newfd);
       expand(n + 1);
       if (reserved_locked(n)) return -EBUSY;
-      if (fdt_[n] != nullptr) displaced = remove_locked(newfd);
+      if (lookup_locked(newfd) != nullptr) displaced = remove_locked(newfd);
       file->get();
       mark_locked(n, flags);
-      fdt_[n] = file;
+      install_locked(n, file);
     }
     if (displaced != nullptr) owner_.put_table_ref(displaced);
     return newfd;
@@ -383,7 +432,7 @@ class fd_table {
 
   mutable detail::spinlock lock_;  // files->file_lock, a spinlock in the kernel too
   detail::table_owner owner_;
-  detail::fdtable fdt_;  // files->fdt
+  std::atomic<detail::fdtable*> fdt_{&detail::fdtable::empty()};  // files->fdt
   std::vector<std::uint64_t> open_fds_;
   std::vector<std::uint64_t> close_on_exec_;
   std::vector<std::uint64_t> full_fds_bits_;

@@ -83,6 +83,14 @@ class table_owner {
     }
   }
 
+  /// Whether another thread may be reading the table without its lock:
+  /// it has announced itself (membarrier(2) orders its announcement against
+  /// this thread's stores made before the call, as in begin_light()).
+  bool readers_may_exist() const noexcept {
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    return owner_.load(std::memory_order_relaxed) == shared_tag();
+  }
+
   /// Whether a second thread has used the table.
   bool shared() const noexcept { return switched_.load(std::memory_order_acquire); }
 
