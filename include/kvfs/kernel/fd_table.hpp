@@ -17,18 +17,19 @@
 #include <kvfs/any_file.hpp>
 #include <kvfs/detail/rcu.hpp>
 #include <kvfs/detail/spinlock.hpp>
+#include <kvfs/kernel/detail/fd_bitmaps.hpp>
 #include <kvfs/kernel/detail/fdtable.hpp>
 #include <kvfs/kernel/detail/table_owner.hpp>
 
 #include <fcntl.h>
 
-#include <bit>
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
 #include <utility>
-#include <vector>
 
 namespace kvfs {
 
@@ -91,7 +92,7 @@ class fd_table {
   /// put_unused_fd(): gives back a reserved number whose file never came.
   void put_unused_fd(int fd) {
     const table_lock guard(*this);
-    clear_locked(fd);
+    bitmaps_.clear(static_cast<std::size_t>(fd));
   }
 
   /// fd_install(): the reserved number `fd` now refers to `file`.
@@ -191,31 +192,28 @@ class fd_table {
   /// FD_CLOEXEC of `fd` (false for a free number).
   bool close_on_exec(int fd) const {
     const table_lock guard(*this);
-    return lookup_locked(fd) != nullptr && test_bit(close_on_exec_, static_cast<std::size_t>(fd));
+    return lookup_locked(fd) != nullptr && bitmaps_.close_on_exec(static_cast<std::size_t>(fd));
   }
 
   /// Sets or clears FD_CLOEXEC of `fd` (fcntl F_SETFD): 0, or -EBADF.
   int set_close_on_exec(int fd, bool on) {
     const table_lock guard(*this);
     if (lookup_locked(fd) == nullptr) return -EBADF;
-    const auto n = static_cast<std::size_t>(fd);
-    const std::uint64_t bit = std::uint64_t{1} << (n % bits);
-    close_on_exec_[n / bits] = on ? close_on_exec_[n / bits] | bit : close_on_exec_[n / bits] & ~bit;
+    bitmaps_.set_close_on_exec(static_cast<std::size_t>(fd), on);
     return 0;
   }
 
   /// How many numbers are in use.
   std::size_t size() const {
     const table_lock guard(*this);
-    return open_count_;
+    return bitmaps_.count();
   }
 
   /// The bytes the table itself holds (the pointer array and the bitmaps),
   /// not counting the open files.
   std::size_t memory_bytes() const {
     const table_lock guard(*this);
-    return fdt().max_fds() * sizeof(any_file*) +
-           (open_fds_.capacity() + close_on_exec_.capacity() + full_fds_bits_.capacity()) * sizeof(std::uint64_t);
+    return fdt().max_fds() * sizeof(any_file*) + bitmaps_.memory_bytes();
   }
 
   /// Calls `visit(fd, file)` for each open number, lowest first, holding a
@@ -232,7 +230,7 @@ class fd_table {
   }
 
  private:
-  static constexpr std::size_t bits = 64;
+  static constexpr std::size_t bits = detail::fd_bitmaps::bits;
 
   // files->file_lock, taken by a thread that has entered the table.
   struct table_lock {
@@ -311,9 +309,6 @@ class fd_table {
     return use(file.get());
   }
 
-  static bool test_bit(const std::vector<std::uint64_t>& map, std::size_t n) noexcept {
-    return n / bits < map.size() && ((map[n / bits] >> (n % bits)) & 1U) != 0;
-  }
 
   // expand_files(): room for numbers below `nr`, doubling, within max_fds.
   void expand(std::size_t nr) {
@@ -324,40 +319,15 @@ class fd_table {
     size = std::min(size, (max_fds_ + bits - 1) / bits * bits);
     fdt_.store(old.grown(size), std::memory_order_release);
     retire(&old);
-    open_fds_.resize(size / bits, 0);
-    close_on_exec_.resize(size / bits, 0);
-    full_fds_bits_.resize((size / bits + bits - 1) / bits, 0);
-  }
-
-  // find_next_fd(): the first clear bit from `start`, skipping full words
-  // through full_fds_bits as the kernel does.
-  std::size_t find_next_fd(std::size_t start) const noexcept {
-    std::size_t word = start / bits;
-    if (word < open_fds_.size()) {
-      const std::uint64_t free_here = ~open_fds_[word] & (~std::uint64_t{0} << (start % bits));
-      if (free_here != 0) return word * bits + static_cast<std::size_t>(std::countr_zero(free_here));
-    }
-    for (++word; word < open_fds_.size();) {
-      const std::size_t summary = word / bits;
-      const std::uint64_t not_full = ~full_fds_bits_[summary] & (~std::uint64_t{0} << (word % bits));
-      if (not_full == 0) {
-        word = (summary + 1) * bits;
-        continue;
-      }
-      word = summary * bits + static_cast<std::size_t>(std::countr_zero(not_full));
-      if (word >= open_fds_.size()) break;
-      return word * bits + static_cast<std::size_t>(std::countr_zero(~open_fds_[word]));
-    }
-    return open_fds_.size() * bits;
+    bitmaps_.resize(size);
   }
 
   // alloc_fd(): reserves the lowest free number >= start, or -EMFILE.
   int alloc_fd(std::size_t start, int flags) {
-    std::size_t fd = find_next_fd(std::max(start, next_fd_));
+    const std::size_t fd = bitmaps_.find_free(start);
     if (fd >= max_fds_) return -EMFILE;
     expand(fd + 1);
-    if (start <= next_fd_) next_fd_ = fd + 1;
-    mark_locked(fd, flags);
+    bitmaps_.take(fd, flags, start);
     return static_cast<int>(fd);
   }
 
@@ -377,36 +347,17 @@ class fd_table {
     return fd;
   }
 
-  // __set_open_fd() and the close-on-exec bit: the number is in use.
-  void mark_locked(std::size_t n, int flags) {
-    open_fds_[n / bits] |= std::uint64_t{1} << (n % bits);
-    if (open_fds_[n / bits] == ~std::uint64_t{0})
-      full_fds_bits_[n / bits / bits] |= std::uint64_t{1} << (n / bits % bits);
-    const std::uint64_t cloexec = std::uint64_t{1} << (n % bits);
-    close_on_exec_[n / bits] =
-        (flags & O_CLOEXEC) != 0 ? close_on_exec_[n / bits] | cloexec : close_on_exec_[n / bits] & ~cloexec;
-    ++open_count_;
-  }
-
-  // __put_unused_fd(): the number is free again.
-  void clear_locked(int fd) {
-    const auto n = static_cast<std::size_t>(fd);
-    open_fds_[n / bits] &= ~(std::uint64_t{1} << (n % bits));
-    full_fds_bits_[n / bits / bits] &= ~(std::uint64_t{1} << (n / bits % bits));
-    close_on_exec_[n / bits] &= ~(std::uint64_t{1} << (n % bits));
-    if (n < next_fd_) next_fd_ = n;
-    --open_count_;
-  }
-
   // The table's reference leaves with the returned pointer.
   any_file* remove_locked(int fd) {
     any_file* file = fdt()[static_cast<std::size_t>(fd)].exchange(nullptr, std::memory_order_acq_rel);
     if (file != nullptr && owner_.readers_may_exist()) file->free_after_grace_period_ = true;
-    clear_locked(fd);
+    bitmaps_.clear(static_cast<std::size_t>(fd));
     return file;
   }
 
-  bool reserved_locked(std::size_t n) const noexcept { return test_bit(open_fds_, n) && lookup_locked(static_cast<int>(n)) == nullptr; }
+  bool reserved_locked(std::size_t n) const noexcept {
+    return bitmaps_.is_open(n) && lookup_locked(static_cast<int>(n)) == nullptr;
+  }
 
   // do_dup2(): newfd beyond the limit is EBADF, a number reserved by an
   // open(2) still in progress EBUSY; what newfd held is put after the table
@@ -423,7 +374,7 @@ class fd_table {
       if (reserved_locked(n)) return -EBUSY;
       if (lookup_locked(newfd) != nullptr) displaced = remove_locked(newfd);
       file->get();
-      mark_locked(n, flags);
+      bitmaps_.mark(n, flags);
       install_locked(n, file);
     }
     if (displaced != nullptr) owner_.put_table_ref(displaced);
@@ -433,11 +384,7 @@ class fd_table {
   mutable detail::spinlock lock_;  // files->file_lock, a spinlock in the kernel too
   detail::table_owner owner_;
   std::atomic<detail::fdtable*> fdt_{&detail::fdtable::empty()};  // files->fdt
-  std::vector<std::uint64_t> open_fds_;
-  std::vector<std::uint64_t> close_on_exec_;
-  std::vector<std::uint64_t> full_fds_bits_;
-  std::size_t next_fd_ = 0;
-  std::size_t open_count_ = 0;
+  detail::fd_bitmaps bitmaps_;  // open_fds, close_on_exec, full_fds_bits, next_fd
   std::size_t max_fds_;
 };
 
