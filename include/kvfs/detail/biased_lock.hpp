@@ -17,8 +17,9 @@
 #include <kvfs/detail/membarrier.hpp>
 #include <kvfs/detail/spinlock.hpp>
 
+#include <sched.h>
+
 #include <atomic>
-#include <thread>
 
 namespace kvfs::detail {
 
@@ -66,7 +67,7 @@ class biased_lock {
     } else if (owner != shared_marker()) {
       revoke();
     }
-    while (!switched_.load(std::memory_order_acquire)) std::this_thread::yield();
+    while (!switched_.load(std::memory_order_acquire)) ::sched_yield();
     shared_.lock();
   }
 
@@ -76,7 +77,7 @@ class biased_lock {
     const void* owner = owner_.load(std::memory_order_acquire);
     if (owner == shared_marker() || !owner_.compare_exchange_strong(owner, shared_marker())) return;
     private_expedited_membarrier();
-    while (held_.load(std::memory_order_acquire)) std::this_thread::yield();
+    while (held_.load(std::memory_order_acquire)) ::sched_yield();
     switched_.store(true, std::memory_order_release);
   }
 

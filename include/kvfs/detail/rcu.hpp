@@ -15,13 +15,14 @@
 #pragma once
 
 #include <kvfs/detail/membarrier.hpp>
+#include <kvfs/detail/spinlock.hpp>
+
+#include <sched.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <mutex>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -52,26 +53,26 @@ class rcu_domain {
   std::uint64_t epoch() const noexcept { return epoch_.load(std::memory_order_relaxed); }
 
   void enroll(rcu_reader* reader) {
-    const std::lock_guard guard(readers_lock_);
+    const spinlock::guard guard(readers_lock_);
     readers_.push_back(reader);
   }
   void leave(rcu_reader* reader) {
-    const std::lock_guard guard(readers_lock_);
+    const spinlock::guard guard(readers_lock_);
     readers_.erase(std::remove(readers_.begin(), readers_.end(), reader), readers_.end());
   }
 
   /// synchronize_rcu(): returns once every read section that began before
   /// the call has ended. Never called inside a read section.
   void synchronize() {
-    const std::lock_guard grace(grace_lock_);
+    const spinlock::guard grace(grace_lock_);
     private_expedited_membarrier();
     const std::uint64_t target = epoch_.fetch_add(1, std::memory_order_seq_cst) + 1;
-    const std::lock_guard guard(readers_lock_);
+    const spinlock::guard guard(readers_lock_);
     for (const rcu_reader* reader : readers_) {
       for (;;) {
         const std::uint64_t began = reader->epoch.load(std::memory_order_acquire);
         if (began == 0 || began >= target) break;
-        std::this_thread::yield();
+        ::sched_yield();
       }
     }
   }
@@ -81,7 +82,7 @@ class rcu_domain {
   void defer(free_function release, void* p) {
     std::vector<std::pair<free_function, void*>> due;
     {
-      const std::lock_guard guard(pending_lock_);
+      const spinlock::guard guard(pending_lock_);
       pending_.emplace_back(release, p);
       if (pending_.size() < batch) return;
       due.swap(pending_);
@@ -94,7 +95,7 @@ class rcu_domain {
   void barrier() {
     std::vector<std::pair<free_function, void*>> due;
     {
-      const std::lock_guard guard(pending_lock_);
+      const spinlock::guard guard(pending_lock_);
       due.swap(pending_);
     }
     synchronize();
@@ -110,10 +111,10 @@ class rcu_domain {
   }
 
   std::atomic<std::uint64_t> epoch_{1};
-  std::mutex grace_lock_;
-  std::mutex readers_lock_;
+  spinlock grace_lock_;
+  spinlock readers_lock_;
   std::vector<const rcu_reader*> readers_;
-  std::mutex pending_lock_;
+  spinlock pending_lock_;
   std::vector<std::pair<free_function, void*>> pending_;
 };
 

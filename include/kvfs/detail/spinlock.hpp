@@ -5,8 +5,9 @@
 // work it guards. A waiter yields its core after a short spin.
 #pragma once
 
+#include <sched.h>
+
 #include <atomic>
-#include <thread>
 
 namespace kvfs::detail {
 
@@ -15,12 +16,24 @@ class spinlock {
   void lock() noexcept {
     for (int spins = 0; locked_.exchange(true, std::memory_order_acquire); ++spins) {
       while (locked_.load(std::memory_order_relaxed)) {
-        if (++spins > 64) std::this_thread::yield();
+        if (++spins > 64) ::sched_yield();
       }
     }
   }
   bool try_lock() noexcept { return !locked_.exchange(true, std::memory_order_acquire); }
   void unlock() noexcept { locked_.store(false, std::memory_order_release); }
+
+  /// Holds the lock for a scope (std::lock_guard without <mutex>).
+  class guard {
+   public:
+    explicit guard(spinlock& lock) noexcept : lock_(lock) { lock_.lock(); }
+    ~guard() { lock_.unlock(); }
+    guard(const guard&) = delete;
+    guard& operator=(const guard&) = delete;
+
+   private:
+    spinlock& lock_;
+  };
 
  private:
   std::atomic<bool> locked_{false};
