@@ -49,7 +49,9 @@ check "a file to stdout (a pipe) is byte-exact" "[ \${PIPESTATUS[0]} -eq 0 ]"
 # Unix-domain sockets, both ends kvcat.
 run -v unix-listen:"$work/sock" file:via_unix 2> unix.log &
 server=$!
-for _ in $(seq 400); do [ -S "$work/sock" ] && break; sleep 0.05; done
+# "listening" is written after listen(2); the socket file exists from bind(2) on,
+# so waiting for the file alone could connect too early (ECONNREFUSED).
+for _ in $(seq 400); do grep -q listening unix.log 2>/dev/null && break; sleep 0.05; done
 run file:small unix:"$work/sock"
 wait $server
 check "unix to unix-listen is byte-exact" "cmp -s small via_unix"
