@@ -17,6 +17,7 @@ struct fixed_string {
   constexpr fixed_string(const char (&text)[N]) {  // NOLINT: implicit by design
     for (std::size_t i = 0; i < N; ++i) chars[i] = text[i];
   }
+  constexpr std::string_view view() const noexcept { return {chars, N - 1}; }
 };
 }  // namespace detail
 

@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "counted_fs.hpp"
 #include "support.hpp"
 #include "tcp_support.hpp"
 
@@ -18,32 +19,8 @@
 #include <vector>
 
 using kvfs_test::errno_code;
+using kvfs_test::install_counted;
 using kvfs_test::temp_dir;
-
-namespace {
-
-// A file system whose release is counted, to see when and how often it runs.
-struct counted {
-  std::atomic<int>* releases = nullptr;
-};
-struct counted_ops {
-  static ssize_t write(auto&, std::span<const std::byte> buf) { return static_cast<ssize_t>(buf.size()); }
-  static int release(auto& file) {
-    file.private_data.releases->fetch_add(1);
-    return 0;
-  }
-};
-struct countedfs {
-  static constexpr auto name = kvfs::name_c<"countedfs">;
-  using private_data = counted;
-  using file_operations = counted_ops;
-};
-
-int install_counted(kvfs::process& proc, std::atomic<int>& releases) {
-  return proc.fd_install(kvfs::descriptor<countedfs>(counted{&releases}, O_WRONLY));
-}
-
-}  // namespace
 
 TEST_CASE("numbers are the lowest free, whatever was closed", "[table]") {
   kvfs::process proc(4096);

@@ -7,31 +7,15 @@
 
 #include <catch2/catch.hpp>
 
+#include "counted_fs.hpp"
+
 #include <atomic>
 #include <thread>
 #include <vector>
 
 namespace {
 
-struct counted {
-  std::atomic<int>* releases = nullptr;
-};
-struct counted_ops {
-  static ssize_t write(auto&, std::span<const std::byte> buf) { return static_cast<ssize_t>(buf.size()); }
-  static int release(auto& file) {
-    file.private_data.releases->fetch_add(1);
-    return 0;
-  }
-};
-struct countedfs {
-  static constexpr auto name = kvfs::name_c<"countedfs">;
-  using private_data = counted;
-  using file_operations = counted_ops;
-};
-
-int install_counted(kvfs::process& proc, std::atomic<int>& releases) {
-  return proc.fd_install(kvfs::descriptor<countedfs>(counted{&releases}, O_WRONLY));
-}
+using kvfs_test::install_counted;
 
 void make_shared(kvfs::process& proc) {
   std::thread([&] { (void)proc.fcntl(0, F_GETFD); }).join();

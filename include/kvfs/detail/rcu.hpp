@@ -91,17 +91,6 @@ class rcu_domain {
     run(std::move(due));
   }
 
-  /// rcu_barrier(): every pending free done (after a grace period).
-  void barrier() {
-    std::vector<std::pair<free_function, void*>> due;
-    {
-      const spinlock::guard guard(pending_lock_);
-      due.swap(pending_);
-    }
-    synchronize();
-    run(std::move(due));
-  }
-
  private:
   static constexpr std::size_t batch = 64;
 

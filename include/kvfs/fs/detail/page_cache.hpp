@@ -106,9 +106,8 @@ class page_cache {
   }
 
   void copy_in(std::uint64_t pos, const std::byte* from, std::size_t n) {
-    const std::size_t first_offset = static_cast<std::size_t>(pos % page_size);
-    if (last_.data != nullptr && last_.index == pos / page_size && n <= page_size - first_offset) [[likely]] {
-      std::memcpy(last_.data + first_offset, from, n);  // within the page the last write used: an append
+    if (const auto offset = static_cast<std::size_t>(pos % page_size); n <= page_size - offset) [[likely]] {
+      std::memcpy(find_or_create(pos / page_size) + offset, from, n);  // within one page: most writes
       return;
     }
     while (n > 0) {
@@ -122,9 +121,13 @@ class page_cache {
   }
 
   // The page of that index, made (zeroed) if absent; appends hit the cached
-  // last page without a lookup.
+  // last page without a lookup (inline: the map is out of line).
   std::byte* find_or_create(std::uint64_t index) {
-    if (last_.data != nullptr && last_.index == index) return last_.data;
+    if (last_.data != nullptr && last_.index == index) [[likely]] return last_.data;
+    return look_up_or_create(index);
+  }
+
+  [[gnu::noinline]] std::byte* look_up_or_create(std::uint64_t index) {
     auto& slot = pages_[index];
     if (!slot) slot = std::make_unique<page>();  // value-initialised: zeros
     last_ = {index, slot->data()};

@@ -5,10 +5,9 @@
 
 #include <kvfs/any_file.hpp>
 #include <kvfs/kernel/fd_table.hpp>
+#include <kvfs/name.hpp>
 
-#include <algorithm>
 #include <cerrno>
-#include <cstddef>
 #include <string_view>
 
 namespace kvfs::detail {
@@ -22,18 +21,10 @@ struct syscall_name {
       : name(call), ksys(via), getter(get) {}
 };
 
-// A string literal as a template argument.
-template <std::size_t N>
-struct literal {
-  char text[N]{};
-  constexpr literal(const char (&s)[N]) noexcept { std::copy_n(s, N, text); }  // NOLINT: implicit by design
-  constexpr std::string_view view() const noexcept { return {text, N - 1}; }
-};
-
 // The names of system call `Name`, an object of static storage: a call
 // passes its address, so an untraced call builds no names (only a traced
 // one reads them).
-template <literal Name, literal Ksys = "", literal Getter = "fdget">
+template <fixed_string Name, fixed_string Ksys = "", fixed_string Getter = "fdget">
 inline constexpr syscall_name traced_as{Name.view(), Ksys.view(), Getter.view()};
 
 // The call on `file` (a pointer, file_ref or fd_light), traced as system
