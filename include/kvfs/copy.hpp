@@ -84,12 +84,11 @@ inline copy_mechanism choose(mode_t in, mode_t out) noexcept {
 inline ssize_t transfer_once(copy_mechanism m, int in, int out, std::size_t n) noexcept {
   switch (m) {
     case copy_mechanism::copy_file_range:
-      return retry_eintr([&] { return ::copy_file_range(in, nullptr, out, nullptr, n, 0); });
+      return host_result(::copy_file_range(in, nullptr, out, nullptr, n, 0));
     case copy_mechanism::sendfile:  // to a socket or pipe whose reader is gone: EPIPE, not SIGPIPE
-      return without_sigpipe(n, [&] { return retry_eintr([&] { return ::sendfile(out, in, nullptr, n); }); });
+      return without_sigpipe(n, [&] { return host_result(::sendfile(out, in, nullptr, n)); });
     case copy_mechanism::splice:
-      return without_sigpipe(
-          n, [&] { return retry_eintr([&] { return ::splice(in, nullptr, out, nullptr, n, SPLICE_F_MOVE); }); });
+      return without_sigpipe(n, [&] { return host_result(::splice(in, nullptr, out, nullptr, n, SPLICE_F_MOVE)); });
     case copy_mechanism::read_write:
       break;
   }
@@ -185,6 +184,8 @@ copy_result detail::copy_impl(Src& src, Dst& dst, std::error_code& ec, std::size
           result.bytes += static_cast<std::size_t>(moved);
         } else if (moved == 0) {
           return result;  // end of file
+        } else if (moved == -EINTR) {
+          continue;  // a copy finishes what it started, as write_all does
         } else if (moved == -EAGAIN) {
           detail::wait_ready(*in, *out);
         } else if (result.bytes == 0 && detail::refused(moved)) {
@@ -205,6 +206,10 @@ copy_result detail::copy_impl(Src& src, Dst& dst, std::error_code& ec, std::size
   while (result.bytes < count) {
     const std::span<std::byte> chunk(buffer.get(), std::min(buffer_size, count - result.bytes));
     const std::size_t got = kvfs::read(src, chunk, ec);
+    if (ec == std::errc::interrupted) {
+      ec.clear();
+      continue;
+    }
     if (ec == std::errc::resource_unavailable_try_again && in) {
       detail::wait_for(*in, POLLIN);
       ec.clear();
@@ -214,7 +219,9 @@ copy_result detail::copy_impl(Src& src, Dst& dst, std::error_code& ec, std::size
     std::size_t put = 0;
     while (put < got) {
       put += kvfs::write(dst, chunk.subspan(put, got - put), ec);
-      if (ec == std::errc::resource_unavailable_try_again && out) {
+      if (ec == std::errc::interrupted) {
+        ec.clear();
+      } else if (ec == std::errc::resource_unavailable_try_again && out) {
         detail::wait_for(*out, POLLOUT);
         ec.clear();
       } else if (ec) {

@@ -205,13 +205,15 @@ void close(D& d, std::error_code& ec) {
   detail::to_size(d.release(), ec);
 }
 
-/// Writes all of `buf`, completing short writes; on an error, returns how
-/// much was written before it.
+/// Writes all of `buf`, completing short writes and going on after a
+/// signal interrupted a write (EINTR); on another error, returns how much
+/// was written before it.
 template <any_descriptor D>
 std::size_t write_all(D& d, std::span<const std::byte> buf, std::error_code& ec) {
   std::size_t total = 0;
   while (total < buf.size()) {
     const std::size_t done = kvfs::write(d, buf.subspan(total), ec);
+    if (ec == std::errc::interrupted) continue;
     if (ec) return total;
     if (done == 0) {  // no progress on a non-empty write: give up rather than spin
       ec.assign(EIO, std::system_category());

@@ -113,6 +113,19 @@ class ostream_trace {
   std::string line_;
 };
 
+namespace detail {
+/// Whether `trace` prints now: its active() where it has one, else
+/// whether it is compiled in (false, at compile time, for no_trace).
+template <class Trace>
+constexpr bool trace_active(const Trace& trace) noexcept {
+  if constexpr (requires { trace.active(); }) {
+    return trace.active();
+  } else {
+    return Trace::enabled;
+  }
+}
+}  // namespace detail
+
 static_assert(tracer<no_trace>);
 static_assert(tracer<ostream_trace>);
 

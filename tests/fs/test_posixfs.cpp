@@ -9,19 +9,15 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 #include <array>
-#include <atomic>
-#include <chrono>
 #include <csignal>
 #include <cstddef>
 #include <cstdlib>
 #include <string>
-#include <thread>
 
 using kvfs_test::bytes;
 using kvfs_test::errno_code;
@@ -274,40 +270,6 @@ TEST_CASE("short writes are reported and write_all stops at the error with the c
   while (kvfs::read(reader, one, ec) == 1) ++drained;
   CHECK(drained == capacity);
   CHECK(ec == errno_code(EAGAIN));  // conformance 28: empty non-blocking pipe
-}
-
-namespace {
-extern "C" void ignore_signal(int) {}
-}  // namespace
-
-TEST_CASE("a read interrupted by a signal is retried (EINTR)", "[posixfs]") {
-  kvfs_test::no_descriptor_leak leak_check;
-  struct sigaction action {};
-  action.sa_handler = ignore_signal;  // no SA_RESTART: the raw read would fail with EINTR
-  struct sigaction previous {};
-  REQUIRE(::sigaction(SIGUSR1, &action, &previous) == 0);
-
-  std::array<int, 2> ends{};
-  REQUIRE(::pipe2(ends.data(), O_CLOEXEC) == 0);
-  auto reader = kvfs::adopt(ends[0], O_RDONLY);
-  auto writer = kvfs::adopt(ends[1], O_WRONLY);
-
-  const pthread_t reading_thread = ::pthread_self();
-  std::atomic<bool> interrupted{false};
-  std::thread interrupter([&] {
-    for (int i = 0; i < 5; ++i) {  // bounded: a few signals while the read blocks
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      ::pthread_kill(reading_thread, SIGUSR1);
-    }
-    interrupted = true;
-    kvfs::write_all(writer, "after the signals");
-  });
-  std::array<char, 64> buf{};
-  const std::size_t n = kvfs::read(reader, std::span<char>(buf));
-  interrupter.join();
-  CHECK(interrupted);
-  CHECK(std::string(buf.data(), n) == "after the signals");
-  ::sigaction(SIGUSR1, &previous, nullptr);
 }
 
 TEST_CASE("writing to a FIFO with no reader is EPIPE, and SIGPIPE does not kill", "[posixfs][sigpipe]") {

@@ -12,25 +12,19 @@
 
 namespace kvfs::detail {
 
-/// retry_eintr() after a first call failed: -errno, or the call again
-/// while a signal interrupted it (EINTR).
-template <class Call>
-[[gnu::cold, gnu::noinline]] auto retry_after_failure(Call call) noexcept -> decltype(call()) {
-  while (errno == EINTR) {
-    auto result = call();
-    if (result >= 0) return result;
-  }
-  return -errno;
-}
+/// -errno: the failure path of a host call, out of line.
+[[gnu::cold, gnu::noinline]] inline long minus_errno() noexcept { return -errno; }
 
-/// Runs a system call and returns its result kernel-style (a count, or
-/// -errno), calling it again when a signal interrupted it (EINTR). The
-/// failure path is out of line: a success is the call and one test.
-template <class Call>
-[[gnu::always_inline]] inline auto retry_eintr(Call call) noexcept -> decltype(call()) {
-  auto result = call();
+/// A host call's result kernel-style: the count, or -errno. An EINTR stays
+/// EINTR, as Linux answers it: the host kernel has already restarted the
+/// call when the handler that interrupted it asked for that (SA_RESTART;
+/// -ERESTARTSYS in the kernel), so what reaches kvfs is the user's answer.
+/// Nothing is kept for a second call, so a success is the call and one
+/// test, and a table entry can hand its arguments straight to the host.
+template <class Result>
+[[gnu::always_inline]] inline Result host_result(Result result) noexcept {
   if (result >= 0) [[likely]] return result;
-  return retry_after_failure(call);
+  return static_cast<Result>(minus_errno());
 }
 
 /// What the host descriptor is ready for now, of `events` (poll(2) without

@@ -56,34 +56,35 @@ struct posix_file {
 };
 
 /// The operations of any host descriptor, seekable or not: each member is
-/// the POSIX call of the same name, retried on EINTR (close excepted: Linux
-/// releases the descriptor even when close(2) is interrupted). A pipe's
-/// table is exactly these (pipeanon_fops).
+/// the POSIX call of the same name, answering what the host answered (an
+/// EINTR too: the host restarted the call if the signal's handler asked
+/// for it with SA_RESTART; close excepted: Linux releases the descriptor
+/// even when close(2) is interrupted). A pipe's table is exactly these
+/// (pipeanon_fops).
 struct posix_stream_operations {
   /// read(2) on the host descriptor.
   static ssize_t read(auto& file, std::span<std::byte> buf) noexcept {
     file.trace.step("read(2)");
-    return detail::retry_eintr([&] { return ::read(file.private_data.fd, buf.data(), buf.size()); });
+    return detail::host_result(::read(file.private_data.fd, buf.data(), buf.size()));
   }
 
   /// write(2) on the host descriptor (never a SIGPIPE).
   static ssize_t write(auto& file, std::span<const std::byte> buf) noexcept {
-    file.trace.step("write(2)");
-    return guarded_write(file.private_data, buf.size(),
-                         [fd = file.private_data.fd, buf] { return ::write(fd, buf.data(), buf.size()); });
+    return host_write(file, "write(2)", buf.size(),
+                      [fd = file.private_data.fd, buf] { return ::write(fd, buf.data(), buf.size()); });
   }
 
   /// readv(2) on the host descriptor.
   static ssize_t read_iter(auto& file, std::span<const ::iovec> iov) noexcept {
     file.trace.step("readv(2)");
-    return detail::retry_eintr([&] { return ::readv(file.private_data.fd, iov.data(), static_cast<int>(iov.size())); });
+    return detail::host_result(::readv(file.private_data.fd, iov.data(), static_cast<int>(iov.size())));
   }
 
   /// writev(2) on the host descriptor (never a SIGPIPE).
   static ssize_t write_iter(auto& file, std::span<const ::iovec> iov) noexcept {
-    file.trace.step("writev(2)");
-    return guarded_write(file.private_data, detail::iov_length(iov),
-                         [&] { return ::writev(file.private_data.fd, iov.data(), static_cast<int>(iov.size())); });
+    return host_write(file, "writev(2)", detail::iov_length(iov), [fd = file.private_data.fd, iov] {
+      return ::writev(fd, iov.data(), static_cast<int>(iov.size()));
+    });
   }
 
   /// ->poll of what the host file is: pipe_poll, sock_poll or tty_poll asked
@@ -136,15 +137,25 @@ struct posix_stream_operations {
   }
 
  protected:
-  /// A write of `requested` bytes that cannot raise SIGPIPE where the host
-  /// file could. `write` captures by value, and the SIGPIPE guard is out of
-  /// line, so the common path keeps the call's arguments in registers.
-  template <class Write>
-  static ssize_t guarded_write(const posix_file& pf, std::size_t requested, Write write) noexcept {
-    if (pf.may_raise_sigpipe) [[unlikely]] {
-      return detail::without_sigpipe(requested, [write] { return detail::retry_eintr(write); });
-    }
-    return detail::retry_eintr(write);
+  /// A write of `requested` bytes: the host call alone when the file is not
+  /// traced and cannot raise SIGPIPE (a regular file); the trace step and
+  /// the SIGPIPE guard are out of line, so the common path keeps no frame.
+  /// `write` captures by value.
+  template <class File, class Write>
+  [[gnu::always_inline]] static ssize_t host_write(File& file, std::string_view step, std::size_t requested,
+                                                   Write write) noexcept {
+    if (detail::trace_active(file.trace) || file.private_data.may_raise_sigpipe) [[unlikely]]
+      return traced_or_guarded_write(file, step, requested, write);
+    return detail::host_result(write());
+  }
+
+ private:
+  template <class File, class Write>
+  [[gnu::noinline]] static ssize_t traced_or_guarded_write(File& file, std::string_view step, std::size_t requested,
+                                                           Write write) noexcept {
+    file.trace.step(step);
+    if (!file.private_data.may_raise_sigpipe) return detail::host_result(write());
+    return detail::without_sigpipe(requested, [write] { return detail::host_result(write()); });
   }
 };
 
@@ -159,14 +170,13 @@ struct posixfs_file_operations : posix_stream_operations {
   /// pread64(2) on the host descriptor.
   static ssize_t pread(auto& file, std::span<std::byte> buf, loff_t pos) noexcept {
     file.trace.step("pread64(2)");
-    return detail::retry_eintr([&] { return ::pread(file.private_data.fd, buf.data(), buf.size(), pos); });
+    return detail::host_result(::pread(file.private_data.fd, buf.data(), buf.size(), pos));
   }
 
   /// pwrite64(2) on the host descriptor.
   static ssize_t pwrite(auto& file, std::span<const std::byte> buf, loff_t pos) noexcept {
-    file.trace.step("pwrite64(2)");
-    return guarded_write(file.private_data, buf.size(),
-                         [&] { return ::pwrite(file.private_data.fd, buf.data(), buf.size(), pos); });
+    return host_write(file, "pwrite64(2)", buf.size(),
+                      [fd = file.private_data.fd, buf, pos] { return ::pwrite(fd, buf.data(), buf.size(), pos); });
   }
 
   /// lseek(2) of the host descriptor: the host keeps the position.
@@ -179,14 +189,13 @@ struct posixfs_file_operations : posix_stream_operations {
   /// The host's getdents64(2) on the host directory.
   static ssize_t iterate_shared(auto& file, std::span<std::byte> buf) noexcept {
     file.trace.step("getdents64(2)");
-    return detail::retry_eintr(
-        [&] { return static_cast<ssize_t>(::syscall(SYS_getdents64, file.private_data.fd, buf.data(), buf.size())); });
+    return detail::host_result(static_cast<ssize_t>(::syscall(SYS_getdents64, file.private_data.fd, buf.data(), buf.size())));
   }
 
   /// fsync(2) of the host descriptor.
   static int fsync(auto& file) noexcept {
     file.trace.step("fsync(2)");
-    return detail::retry_eintr([&] { return ::fsync(file.private_data.fd); });
+    return detail::host_result(::fsync(file.private_data.fd));
   }
 };
 
@@ -256,7 +265,7 @@ descriptor<posixfs, Trace> open(const std::filesystem::path& path, int flags, mo
     trace.step("do_sys_open");
     trace.step("posixfs: open(2) \"", path.native(), "\"");
   }
-  const int fd = detail::retry_eintr([&] { return ::open(path.c_str(), flags | O_CLOEXEC, mode); });
+  const int fd = detail::host_result(::open(path.c_str(), flags | O_CLOEXEC, mode));
   if constexpr (Trace::enabled) trace.end(fd);
   if (fd < 0) {
     ec.assign(-fd, std::system_category());

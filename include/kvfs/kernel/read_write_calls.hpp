@@ -29,39 +29,40 @@ class read_write_calls {
  public:
   /// read(2): ksys_read() → vfs_read().
   long read(int fd, std::span<std::byte> buf) {
-    return call(fd, detail::traced_as<"read", "ksys_read", "fdget_pos">, [&](any_file& f) { return detail::vfs_read(f, *f.f_op, buf); });
+    return call(fd, detail::traced_as<"read", "ksys_read", "fdget_pos">,
+                [buf](any_file& f) { return detail::vfs_read(f, *f.f_op, buf); });
   }
   /// write(2): ksys_write() → vfs_write().
   long write(int fd, std::span<const std::byte> buf) {
     return call(fd, detail::traced_as<"write", "ksys_write", "fdget_pos">,
-                [&](any_file& f) { return detail::vfs_write(f, *f.f_op, buf); });
+                [buf](any_file& f) { return detail::vfs_write(f, *f.f_op, buf); });
   }
   /// readv(2): do_readv() → vfs_readv().
   long readv(int fd, std::span<const ::iovec> iov) {
     return call(fd, detail::traced_as<"readv", "do_readv", "fdget_pos">,
-                [&](any_file& f) { return detail::vfs_readv(f, *f.f_op, iov); });
+                [iov](any_file& f) { return detail::vfs_readv(f, *f.f_op, iov); });
   }
   /// writev(2): do_writev() → vfs_writev().
   long writev(int fd, std::span<const ::iovec> iov) {
     return call(fd, detail::traced_as<"writev", "do_writev", "fdget_pos">,
-                [&](any_file& f) { return detail::vfs_writev(f, *f.f_op, iov); });
+                [iov](any_file& f) { return detail::vfs_writev(f, *f.f_op, iov); });
   }
   /// ksys_pread64(): a negative offset is EINVAL before the descriptor is looked up.
   long pread(int fd, std::span<std::byte> buf, loff_t pos) {
     if (pos < 0) return -EINVAL;
     return call(fd, detail::traced_as<"pread64", "ksys_pread64", "fdget">,
-                [&](any_file& f) { return detail::vfs_pread(f, *f.f_op, buf, pos); });
+                [buf, pos](any_file& f) { return detail::vfs_pread(f, *f.f_op, buf, pos); });
   }
   /// pwrite64(2): a negative offset is EINVAL before the descriptor is looked up.
   long pwrite(int fd, std::span<const std::byte> buf, loff_t pos) {
     if (pos < 0) return -EINVAL;
     return call(fd, detail::traced_as<"pwrite64", "ksys_pwrite64", "fdget">,
-                [&](any_file& f) { return detail::vfs_pwrite(f, *f.f_op, buf, pos); });
+                [buf, pos](any_file& f) { return detail::vfs_pwrite(f, *f.f_op, buf, pos); });
   }
   /// lseek(2): ksys_lseek() → vfs_llseek().
   long lseek(int fd, loff_t offset, int whence) {
     return call(fd, detail::traced_as<"lseek", "ksys_lseek", "fdget_pos">,
-                [&](any_file& f) { return detail::vfs_llseek(f, *f.f_op, offset, whence); });
+                [offset, whence](any_file& f) { return detail::vfs_llseek(f, *f.f_op, offset, whence); });
   }
 
   /// sendfile(2): up to `count` bytes from `in_fd` to `out_fd`. With an
@@ -113,7 +114,7 @@ class read_write_calls {
     in.trace.step("host sendfile(2)");
     ::off_t pos = offset != nullptr ? *offset : 0;
     const long moved = detail::without_sigpipe(count, [&] {
-      return detail::retry_eintr([&] { return ::sendfile(to, from, offset != nullptr ? &pos : nullptr, count); });
+      return detail::host_result(::sendfile(to, from, offset != nullptr ? &pos : nullptr, count));
     });
     if (offset != nullptr) *offset = pos;
     return moved;
@@ -135,6 +136,9 @@ class read_write_calls {
     return 0;
   }
 
+  // Each call's arguments are captured by value: captured by reference,
+  // they would live in memory for the traced branch, stored and loaded
+  // again on every call.
   template <class Call>
   long call(int fd, const detail::syscall_name& name, Call c) {
     return detail::with_file(self().files(), fd, name, c);

@@ -112,16 +112,37 @@ constexpr int family_of() noexcept {
     return AF_UNSPEC;
 }
 
+namespace detail {
+// A traced call of the run-time table, out of line: `call` comes by value.
+template <class Call>
+[[gnu::noinline]] ssize_t call_with_stream(ostream_trace& trace, Call call) {
+  return call(trace);
+}
+
+// ->sendmsg and ->recvmsg of the run-time table: an untraced call runs the
+// protocol's no_trace instantiation, where every step compiles away.
+template <class Call>
+[[gnu::always_inline]] inline ssize_t with_trace_of(ostream_trace& trace, Call call) {
+  if (no_trace off; !trace.active()) [[likely]]
+    return call(off);
+  return call_with_stream(trace, call);
+}
+}  // namespace detail
+
 template <proto_ops Proto>
 constexpr proto_ops_table make_proto_ops() noexcept {
   using sock = typename Proto::sock_type;
   proto_ops_table table{
       Proto::name,
       [](void* sk, ::msghdr& msg, int flags, ostream_trace& trace) {
-        return Proto::sendmsg(*static_cast<sock*>(sk), msg, flags, trace);
+        return detail::with_trace_of(trace, [s = static_cast<sock*>(sk), &msg, flags](auto& t) {
+          return Proto::sendmsg(*s, msg, flags, t);
+        });
       },
       [](void* sk, ::msghdr& msg, int flags, ostream_trace& trace) {
-        return Proto::recvmsg(*static_cast<sock*>(sk), msg, flags, trace);
+        return detail::with_trace_of(trace, [s = static_cast<sock*>(sk), &msg, flags](auto& t) {
+          return Proto::recvmsg(*s, msg, flags, t);
+        });
       },
       [](void* sk, int how) { return Proto::shutdown(*static_cast<sock*>(sk), how); },
       [](void* sk) { return Proto::release(*static_cast<sock*>(sk)); },

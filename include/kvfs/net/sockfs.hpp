@@ -80,23 +80,22 @@ struct socket_file_ops {
   static constexpr bool splice_write = true;  ///< splice_to_socket
   static constexpr bool splice_read = true;   ///< sock_splice_read
 
-  /// sock_read_iter(): a zero-length read returns 0 at once.
+  /// sock_read_iter(): a zero-length read returns 0 at once. A file that
+  /// is not traced takes the no_trace path, where the steps compile away.
   static ssize_t read_iter(auto& file, std::span<const ::iovec> iov) {
     if (detail::iov_length(iov) == 0) return 0;
     ::msghdr msg = detail::msghdr_of(iov);
-    if (no_trace off; !traced(file)) [[likely]]
+    if (no_trace off; !detail::trace_active(file.trace)) [[likely]]
       return sock_recvmsg(file.private_data, msg, msg_flags(file), off);
-    file.trace.step("sock_read_iter");
-    return sock_recvmsg(file.private_data, msg, msg_flags(file), file.trace);
+    return traced_read_iter(file, msg);
   }
 
-  /// sock_write_iter()
+  /// sock_write_iter(); untraced, as read_iter.
   static ssize_t write_iter(auto& file, std::span<const ::iovec> iov) {
     ::msghdr msg = detail::msghdr_of(iov);
-    if (no_trace off; !traced(file)) [[likely]]
+    if (no_trace off; !detail::trace_active(file.trace)) [[likely]]
       return sock_sendmsg(file.private_data, msg, msg_flags(file), off);
-    file.trace.step("sock_write_iter");
-    return sock_sendmsg(file.private_data, msg, msg_flags(file), file.trace);
+    return traced_write_iter(file, msg);
   }
 
   /// sock_poll(): what the socket is ready for, now.
@@ -128,17 +127,19 @@ struct socket_file_ops {
     return Proto::release(file.private_data.sk);
   }
 
-  /// Whether the file's run-time trace prints now: a file that is not
-  /// takes the untraced path, where the steps compile away.
-  static bool traced(const auto& file) noexcept {
-    if constexpr (requires { file.trace.active(); })
-      return file.trace.active();
-    else
-      return false;
-  }
-
   /// O_NONBLOCK in f_flags is MSG_DONTWAIT for every transfer.
   static int msg_flags(const auto& file) noexcept { return (file.f_flags & O_NONBLOCK) != 0 ? MSG_DONTWAIT : 0; }
+
+ private:
+  // The traced calls, out of line: the untraced ones keep no frame for them.
+  [[gnu::noinline]] static ssize_t traced_read_iter(auto& file, ::msghdr& msg) {
+    file.trace.step("sock_read_iter");
+    return sock_recvmsg(file.private_data, msg, msg_flags(file), file.trace);
+  }
+  [[gnu::noinline]] static ssize_t traced_write_iter(auto& file, ::msghdr& msg) {
+    file.trace.step("sock_write_iter");
+    return sock_sendmsg(file.private_data, msg, msg_flags(file), file.trace);
+  }
 };
 
 template <class Proto>

@@ -27,6 +27,18 @@ struct syscall_name {
 template <fixed_string Name, fixed_string Ksys = "", fixed_string Getter = "fdget">
 inline constexpr syscall_name traced_as{Name.view(), Ksys.view(), Getter.view()};
 
+// The call on a traced file, out of line: `call` comes by value, so the
+// untraced path keeps the call's arguments in registers.
+template <class Call>
+[[gnu::noinline]] long call_with_trace(any_file& file, int fd, const syscall_name& sys, Call call) {
+  file.trace.begin(sys.name, fd);
+  if (!sys.ksys.empty()) file.trace.step(sys.ksys);
+  file.trace.step(sys.getter);
+  const long result = call(file);
+  file.trace.end(result);
+  return result;
+}
+
 // The call on `file` (a pointer, file_ref or fd_light), traced as system
 // call `sys` on `fd`; -EBADF for none.
 // An untraced file tests its trace once, not at every step.
@@ -34,12 +46,7 @@ template <class File, class Call>
 [[gnu::always_inline]] inline long call_traced(const File& file, int fd, const syscall_name& sys, Call call) {
   if (!file) return -EBADF;
   if (!file->trace.active()) [[likely]] return call(*file);
-  file->trace.begin(sys.name, fd);
-  if (!sys.ksys.empty()) file->trace.step(sys.ksys);
-  file->trace.step(sys.getter);
-  const long result = call(*file);
-  file->trace.end(result);
-  return result;
+  return call_with_trace(*file, fd, sys, call);
 }
 
 // The call on fdget()'s file (__fget_light(): uncounted while one thread

@@ -40,13 +40,13 @@ struct asio_socket_proto {
       } else {
         trace.step("sendto(2)");
       }
-      return transfer(sk, flags, POLLOUT, [&] {
+      return transfer(sk, flags, POLLOUT, [fd, &msg, flags] {
         return ::sendto(fd, msg.msg_iov[0].iov_base, msg.msg_iov[0].iov_len, flags,
                         static_cast<const ::sockaddr*>(msg.msg_name), msg.msg_namelen);
       });
     }
     trace.step("sendmsg(2)");
-    return transfer(sk, flags, POLLOUT, [&] { return ::sendmsg(fd, &msg, flags); });
+    return transfer(sk, flags, POLLOUT, [fd, &msg, flags] { return ::sendmsg(fd, &msg, flags); });
   }
 
   /// ->recvmsg: recv(2) for one stream buffer, else recvmsg(2), which
@@ -60,10 +60,10 @@ struct asio_socket_proto {
       trace.step("recv(2)");
       msg.msg_flags = 0;  // what tcp_recvmsg and unix_stream_recvmsg report here
       return transfer(sk, flags, POLLIN,
-                      [&] { return ::recv(fd, msg.msg_iov[0].iov_base, msg.msg_iov[0].iov_len, flags); });
+                      [fd, &msg, flags] { return ::recv(fd, msg.msg_iov[0].iov_base, msg.msg_iov[0].iov_len, flags); });
     }
     trace.step("recvmsg(2)");
-    return transfer(sk, flags, POLLIN, [&] { return ::recvmsg(fd, &msg, flags); });
+    return transfer(sk, flags, POLLIN, [fd, &msg, flags] { return ::recvmsg(fd, &msg, flags); });
   }
 
   /// ->shutdown
@@ -104,8 +104,7 @@ struct asio_socket_proto {
 
   /// ->accept: the next connection, adopted by a socket of the listener's executor.
   static int accept(sock_type& sk, int flags, sock_type& accepted) {
-    const int fd = static_cast<int>(retry_eintr(
-        [&] { return ::accept4(native_handle(sk), nullptr, nullptr, SOCK_CLOEXEC | (flags & SOCK_NONBLOCK)); }));
+    const int fd = host_result(::accept4(native_handle(sk), nullptr, nullptr, SOCK_CLOEXEC | (flags & SOCK_NONBLOCK)));
     if (fd < 0) return fd;
     std::error_code ec;
     const auto protocol = sk.local_endpoint(ec).protocol();
@@ -124,20 +123,27 @@ struct asio_socket_proto {
   }
 
  private:
-  // The kernel's call, again after EINTR. A blocking call on a socket Asio
-  // holds non-blocking for its own asynchronous operations waits for
-  // readiness and tries again, as a blocking socket would (without
-  // SO_RCVTIMEO/SO_SNDTIMEO then: the host socket is non-blocking).
+  // The kernel's call: the host's answer, an EINTR too (a blocking host
+  // socket was restarted by the host when the handler had SA_RESTART). A
+  // blocking call on a socket Asio holds non-blocking for its own
+  // asynchronous operations waits for readiness and tries again, as a
+  // blocking socket would (without SO_RCVTIMEO/SO_SNDTIMEO then: the host
+  // socket is non-blocking); that is known before the call, so the common
+  // path keeps nothing for a second one.
   template <class Call>
-  static ssize_t transfer(sock_type& sk, int flags, short events, Call call) {
+  [[gnu::always_inline]] static ssize_t transfer(sock_type& sk, int flags, short events, Call call) {
+    if (waits_for_asio(sk, flags)) [[unlikely]]
+      return transfer_waiting(native_handle(sk), events, call);
+    return host_result(call());
+  }
+
+  template <class Call>
+  static ssize_t transfer_waiting(int fd, short events, Call call) {
     for (;;) {
       const ssize_t result = call();
-      if (result >= 0) [[likely]]
-        return result;
-      const int error = errno;
-      if (error == EINTR) continue;
-      if (error != EAGAIN || !waits_for_asio(sk, flags)) return -error;
-      wait_ready(native_handle(sk), events);
+      if (result >= 0) return result;
+      if (errno != EAGAIN) return -errno;
+      wait_ready(fd, events);
     }
   }
 
@@ -145,6 +151,10 @@ struct asio_socket_proto {
     return (flags & MSG_DONTWAIT) == 0 && sk.native_non_blocking() && !sk.non_blocking();
   }
 
+  // The wait a blocking socket does in the kernel (sk_wait_data). poll(2)
+  // is never restarted by the host, and cannot say whether the handler
+  // that interrupted it asked for a restart: the wait goes on, as Linux
+  // does for a handler installed with SA_RESTART.
   [[gnu::cold, gnu::noinline]] static void wait_ready(int fd, short events) noexcept {
     ::pollfd ready{fd, events, 0};
     while (::poll(&ready, 1, -1) < 0 && errno == EINTR) {
