@@ -25,10 +25,16 @@ inline void private_expedited_membarrier() noexcept {
   if (private_expedited_membarrier_ready()) ::syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
 }
 
-/// This thread's identity: the address of a thread-local byte.
+/// This thread's identity: its thread pointer (the %fs base on x86-64,
+/// TPIDR_EL0 on arm64: one load, whatever TLS model the program uses), or
+/// elsewhere the address of a thread-local byte.
 inline const void* this_thread_marker() noexcept {
+#if defined(__x86_64__) || defined(__aarch64__)
+  return __builtin_thread_pointer();
+#else
   static thread_local const char marker = 0;
   return &marker;
+#endif
 }
 
 /// What an owner field holds once a second thread has come: no thread's marker.

@@ -70,8 +70,7 @@ struct posix_stream_operations {
 
   /// write(2) on the host descriptor (never a SIGPIPE).
   static ssize_t write(auto& file, std::span<const std::byte> buf) noexcept {
-    return host_write(file, "write(2)", buf.size(),
-                      [fd = file.private_data.fd, buf] { return ::write(fd, buf.data(), buf.size()); });
+    return host_write(file, "write(2)", buf.size(), [buf](int fd) { return ::write(fd, buf.data(), buf.size()); });
   }
 
   /// readv(2) on the host descriptor.
@@ -82,9 +81,8 @@ struct posix_stream_operations {
 
   /// writev(2) on the host descriptor (never a SIGPIPE).
   static ssize_t write_iter(auto& file, std::span<const ::iovec> iov) noexcept {
-    return host_write(file, "writev(2)", detail::iov_length(iov), [fd = file.private_data.fd, iov] {
-      return ::writev(fd, iov.data(), static_cast<int>(iov.size()));
-    });
+    return host_write(file, "writev(2)", detail::iov_length(iov),
+                      [iov](int fd) { return ::writev(fd, iov.data(), static_cast<int>(iov.size())); });
   }
 
   /// ->poll of what the host file is: pipe_poll, sock_poll or tty_poll asked
@@ -137,25 +135,27 @@ struct posix_stream_operations {
   }
 
  protected:
-  /// A write of `requested` bytes: the host call alone when the file is not
-  /// traced and cannot raise SIGPIPE (a regular file); the trace step and
-  /// the SIGPIPE guard are out of line, so the common path keeps no frame.
-  /// `write` captures by value.
+  /// A write of `requested` bytes, `write(fd)`: the host call alone when
+  /// the file is not traced and cannot raise SIGPIPE (a regular file); the
+  /// trace step and the SIGPIPE guard are out of line, so the common path
+  /// keeps no frame. `write` holds its arguments by value, and not the
+  /// descriptor, so a one-buffer write passes to the cold path in registers.
   template <class File, class Write>
   [[gnu::always_inline]] static ssize_t host_write(File& file, std::string_view step, std::size_t requested,
                                                    Write write) noexcept {
     if (detail::trace_active(file.trace) || file.private_data.may_raise_sigpipe) [[unlikely]]
       return traced_or_guarded_write(file, step, requested, write);
-    return detail::host_result(write());
+    return detail::host_result(write(file.private_data.fd));
   }
 
  private:
   template <class File, class Write>
-  [[gnu::noinline]] static ssize_t traced_or_guarded_write(File& file, std::string_view step, std::size_t requested,
+  [[gnu::cold, gnu::noinline]] static ssize_t traced_or_guarded_write(File& file, std::string_view step, std::size_t requested,
                                                            Write write) noexcept {
     file.trace.step(step);
-    if (!file.private_data.may_raise_sigpipe) return detail::host_result(write());
-    return detail::without_sigpipe(requested, [write] { return detail::host_result(write()); });
+    const int fd = file.private_data.fd;
+    if (!file.private_data.may_raise_sigpipe) return detail::host_result(write(fd));
+    return detail::without_sigpipe(requested, [write, fd] { return detail::host_result(write(fd)); });
   }
 };
 
@@ -176,7 +176,7 @@ struct posixfs_file_operations : posix_stream_operations {
   /// pwrite64(2) on the host descriptor.
   static ssize_t pwrite(auto& file, std::span<const std::byte> buf, loff_t pos) noexcept {
     return host_write(file, "pwrite64(2)", buf.size(),
-                      [fd = file.private_data.fd, buf, pos] { return ::pwrite(fd, buf.data(), buf.size(), pos); });
+                      [buf, pos](int fd) { return ::pwrite(fd, buf.data(), buf.size(), pos); });
   }
 
   /// lseek(2) of the host descriptor: the host keeps the position.

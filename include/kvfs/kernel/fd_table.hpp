@@ -140,8 +140,15 @@ class fd_table {
     if (owner_.begin_light()) [[likely]] {
       any_file* file = lookup_light(fd);
       owner_.found();
-      const detail::light_call call(owner_);
-      return use(file);
+      long result;
+      try {  // not an RAII guard: that would be an object stored on every call
+        result = use(file);
+      } catch (...) {
+        owner_.end_light();
+        throw;
+      }
+      owner_.end_light();
+      return result;
     }
     return with_counted(fd, use);
   }

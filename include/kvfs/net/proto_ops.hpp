@@ -77,9 +77,14 @@ struct proto_ops_table {
   /// The protocol's name in the trace ("tcp", "unix").
   std::string_view name;
   /// ->sendmsg: sends msg_iov (to msg_name, with msg_control) with MSG_* flags.
-  ssize_t (*sendmsg)(void* sk, ::msghdr& msg, int flags, ostream_trace& trace);
+  ssize_t (*sendmsg)(void* sk, ::msghdr& msg, int flags);
   /// ->recvmsg: receives into msg_iov; sets msg_namelen, msg_controllen, msg_flags.
-  ssize_t (*recvmsg)(void* sk, ::msghdr& msg, int flags, ostream_trace& trace);
+  ssize_t (*recvmsg)(void* sk, ::msghdr& msg, int flags);
+  /// ->sendmsg of a traced socket: its steps go to `trace`. (Two entries,
+  /// so an untraced call passes no trace and tests none.)
+  ssize_t (*sendmsg_traced)(void* sk, ::msghdr& msg, int flags, ostream_trace& trace);
+  /// ->recvmsg of a traced socket.
+  ssize_t (*recvmsg_traced)(void* sk, ::msghdr& msg, int flags, ostream_trace& trace);
   /// ->shutdown: SHUT_RD, SHUT_WR, SHUT_RDWR.
   int (*shutdown)(void* sk, int how);
   /// ->release: the socket is closed.
@@ -112,37 +117,24 @@ constexpr int family_of() noexcept {
     return AF_UNSPEC;
 }
 
-namespace detail {
-// A traced call of the run-time table, out of line: `call` comes by value.
-template <class Call>
-[[gnu::noinline]] ssize_t call_with_stream(ostream_trace& trace, Call call) {
-  return call(trace);
-}
-
-// ->sendmsg and ->recvmsg of the run-time table: an untraced call runs the
-// protocol's no_trace instantiation, where every step compiles away.
-template <class Call>
-[[gnu::always_inline]] inline ssize_t with_trace_of(ostream_trace& trace, Call call) {
-  if (no_trace off; !trace.active()) [[likely]]
-    return call(off);
-  return call_with_stream(trace, call);
-}
-}  // namespace detail
-
 template <proto_ops Proto>
 constexpr proto_ops_table make_proto_ops() noexcept {
   using sock = typename Proto::sock_type;
   proto_ops_table table{
       Proto::name,
-      [](void* sk, ::msghdr& msg, int flags, ostream_trace& trace) {
-        return detail::with_trace_of(trace, [s = static_cast<sock*>(sk), &msg, flags](auto& t) {
-          return Proto::sendmsg(*s, msg, flags, t);
-        });
+      [](void* sk, ::msghdr& msg, int flags) {
+        no_trace off;  // every step compiles away
+        return Proto::sendmsg(*static_cast<sock*>(sk), msg, flags, off);
+      },
+      [](void* sk, ::msghdr& msg, int flags) {
+        no_trace off;
+        return Proto::recvmsg(*static_cast<sock*>(sk), msg, flags, off);
       },
       [](void* sk, ::msghdr& msg, int flags, ostream_trace& trace) {
-        return detail::with_trace_of(trace, [s = static_cast<sock*>(sk), &msg, flags](auto& t) {
-          return Proto::recvmsg(*s, msg, flags, t);
-        });
+        return Proto::sendmsg(*static_cast<sock*>(sk), msg, flags, trace);
+      },
+      [](void* sk, ::msghdr& msg, int flags, ostream_trace& trace) {
+        return Proto::recvmsg(*static_cast<sock*>(sk), msg, flags, trace);
       },
       [](void* sk, int how) { return Proto::shutdown(*static_cast<sock*>(sk), how); },
       [](void* sk) { return Proto::release(*static_cast<sock*>(sk)); },
@@ -230,13 +222,19 @@ struct any_proto {
   template <class Trace>
   static ssize_t sendmsg(sock_type& sock, ::msghdr& msg, int flags, Trace& trace) {
     trace.step(sock.ops().name, ": sendmsg");
-    return sock.ops().sendmsg(sock.sk(), msg, flags, runtime_trace(trace));
+    if constexpr (std::is_same_v<Trace, ostream_trace>) {  // the protocol's own steps
+      if (trace.active()) return sock.ops().sendmsg_traced(sock.sk(), msg, flags, trace);
+    }
+    return sock.ops().sendmsg(sock.sk(), msg, flags);
   }
   /// sock->ops->recvmsg.
   template <class Trace>
   static ssize_t recvmsg(sock_type& sock, ::msghdr& msg, int flags, Trace& trace) {
     trace.step(sock.ops().name, ": recvmsg");
-    return sock.ops().recvmsg(sock.sk(), msg, flags, runtime_trace(trace));
+    if constexpr (std::is_same_v<Trace, ostream_trace>) {  // the protocol's own steps
+      if (trace.active()) return sock.ops().recvmsg_traced(sock.sk(), msg, flags, trace);
+    }
+    return sock.ops().recvmsg(sock.sk(), msg, flags);
   }
   /// sock->ops->shutdown.
   static int shutdown(sock_type& sock, int how) { return sock.ops().shutdown(sock.sk(), how); }
@@ -272,21 +270,6 @@ struct any_proto {
     const int result = sock.ops().accept(sock.sk(), flags, &fresh);
     if (result == 0) accepted.emplace(&sock.ops(), fresh);
     return result;
-  }
-
- private:
-  // The run-time table's trace for an untraced socket: no stream, so every
-  // member returns at once. A namespace-scope object, initialised before
-  // main, so a call does not test a guard as a function's static would.
-  static inline ostream_trace untraced_sink;
-
-  template <class Trace>
-  static ostream_trace& runtime_trace(Trace& trace) noexcept {
-    if constexpr (std::is_same_v<Trace, ostream_trace>) {
-      return trace;
-    } else {
-      return untraced_sink;
-    }
   }
 };
 

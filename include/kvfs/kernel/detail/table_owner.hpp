@@ -150,16 +150,4 @@ class table_owner {
   mutable std::atomic<std::size_t> deferred_count_{0};
 };
 
-/// The owner's light call, ended (end_light()) when it goes, also by an exception.
-class light_call {
- public:
-  explicit light_call(const table_owner& owner) noexcept : owner_(owner) {}
-  light_call(const light_call&) = delete;
-  light_call& operator=(const light_call&) = delete;
-  ~light_call() { owner_.end_light(); }
-
- private:
-  const table_owner& owner_;
-};
-
 }  // namespace kvfs::detail

@@ -34,19 +34,23 @@ struct asio_socket_proto {
   template <class Trace>
   static ssize_t sendmsg(sock_type& sk, ::msghdr& msg, int flags, Trace& trace) {
     const int fd = native_handle(sk);
+    const bool waits = waits_for_asio(sk, flags);
     if (msg.msg_controllen == 0 && msg.msg_iovlen == 1) {
       if (msg.msg_name == nullptr) {  // two steps, so an untraced call computes no name
         trace.step("send(2)");
       } else {
         trace.step("sendto(2)");
       }
-      return transfer(sk, flags, POLLOUT, [fd, &msg, flags] {
-        return ::sendto(fd, msg.msg_iov[0].iov_base, msg.msg_iov[0].iov_len, flags,
-                        static_cast<const ::sockaddr*>(msg.msg_name), msg.msg_namelen);
-      });
+      const ::iovec one = msg.msg_iov[0];
+      const auto* to = static_cast<const ::sockaddr*>(msg.msg_name);
+      if (waits) [[unlikely]]
+        return sendto_when_ready(fd, one.iov_base, one.iov_len, flags, to, msg.msg_namelen);
+      return host_result(::sendto(fd, one.iov_base, one.iov_len, flags, to, msg.msg_namelen));
     }
     trace.step("sendmsg(2)");
-    return transfer(sk, flags, POLLOUT, [fd, &msg, flags] { return ::sendmsg(fd, &msg, flags); });
+    if (waits) [[unlikely]]
+      return sendmsg_when_ready(fd, &msg, flags);
+    return host_result(::sendmsg(fd, &msg, flags));
   }
 
   /// ->recvmsg: recv(2) for one stream buffer, else recvmsg(2), which
@@ -54,16 +58,21 @@ struct asio_socket_proto {
   template <class Trace>
   static ssize_t recvmsg(sock_type& sk, ::msghdr& msg, int flags, Trace& trace) {
     const int fd = native_handle(sk);
+    const bool waits = waits_for_asio(sk, flags);
     // A byte stream has no message flags to report: one buffer may be recv(2).
     if (Type == SOCK_STREAM && msg.msg_name == nullptr && msg.msg_controllen == 0 && msg.msg_iovlen == 1 &&
         (flags & (MSG_OOB | MSG_ERRQUEUE)) == 0) {
       trace.step("recv(2)");
       msg.msg_flags = 0;  // what tcp_recvmsg and unix_stream_recvmsg report here
-      return transfer(sk, flags, POLLIN,
-                      [fd, &msg, flags] { return ::recv(fd, msg.msg_iov[0].iov_base, msg.msg_iov[0].iov_len, flags); });
+      const ::iovec one = msg.msg_iov[0];
+      if (waits) [[unlikely]]
+        return recv_when_ready(fd, one.iov_base, one.iov_len, flags);
+      return host_result(::recv(fd, one.iov_base, one.iov_len, flags));
     }
     trace.step("recvmsg(2)");
-    return transfer(sk, flags, POLLIN, [fd, &msg, flags] { return ::recvmsg(fd, &msg, flags); });
+    if (waits) [[unlikely]]
+      return recvmsg_when_ready(fd, &msg, flags);
+    return host_result(::recvmsg(fd, &msg, flags));
   }
 
   /// ->shutdown
@@ -123,22 +132,31 @@ struct asio_socket_proto {
   }
 
  private:
-  // The kernel's call: the host's answer, an EINTR too (a blocking host
-  // socket was restarted by the host when the handler had SA_RESTART). A
-  // blocking call on a socket Asio holds non-blocking for its own
-  // asynchronous operations waits for readiness and tries again, as a
-  // blocking socket would (without SO_RCVTIMEO/SO_SNDTIMEO then: the host
-  // socket is non-blocking); that is known before the call, so the common
-  // path keeps nothing for a second one.
-  template <class Call>
-  [[gnu::always_inline]] static ssize_t transfer(sock_type& sk, int flags, short events, Call call) {
-    if (waits_for_asio(sk, flags)) [[unlikely]]
-      return transfer_waiting(native_handle(sk), events, call);
-    return host_result(call());
+  // A transfer is the kernel's call, answering what the host answers, an
+  // EINTR too (a blocking host socket was restarted by the host when the
+  // handler had SA_RESTART). Only a blocking call on a socket Asio holds
+  // non-blocking for its own asynchronous operations waits for readiness
+  // after EAGAIN and tries again, as a blocking socket would (without
+  // SO_RCVTIMEO/SO_SNDTIMEO then). That is known before the call, so the
+  // common path keeps nothing for a second one; the waiting calls are out
+  // of line, the one-buffer ones given their arguments as values, so a
+  // message built on the caller's stack stays in registers.
+  [[gnu::noinline]] static ssize_t sendto_when_ready(int fd, const void* buf, std::size_t len, int flags,
+                                                     const ::sockaddr* to, socklen_t to_len) {
+    return when_ready(fd, POLLOUT, [=] { return ::sendto(fd, buf, len, flags, to, to_len); });
+  }
+  [[gnu::noinline]] static ssize_t sendmsg_when_ready(int fd, const ::msghdr* msg, int flags) {
+    return when_ready(fd, POLLOUT, [=] { return ::sendmsg(fd, msg, flags); });
+  }
+  [[gnu::noinline]] static ssize_t recv_when_ready(int fd, void* buf, std::size_t len, int flags) {
+    return when_ready(fd, POLLIN, [=] { return ::recv(fd, buf, len, flags); });
+  }
+  [[gnu::noinline]] static ssize_t recvmsg_when_ready(int fd, ::msghdr* msg, int flags) {
+    return when_ready(fd, POLLIN, [=] { return ::recvmsg(fd, msg, flags); });
   }
 
   template <class Call>
-  static ssize_t transfer_waiting(int fd, short events, Call call) {
+  static ssize_t when_ready(int fd, short events, Call call) {
     for (;;) {
       const ssize_t result = call();
       if (result >= 0) return result;
