@@ -18,6 +18,9 @@ def medians(name):
     data = json.loads((results / f"{name}.json").read_text())
     out = {"_context": data["context"]}
     cvs = {b["run_name"]: b["real_time"] for b in data["benchmarks"] if b.get("aggregate_name") == "cv"}
+    # The spread of a ratio a benchmark reports itself (its faster_over_kvfs counter).
+    out["_cv_counters"] = {b["run_name"]: b["faster_over_kvfs"] for b in data["benchmarks"]
+                           if b.get("aggregate_name") == "cv" and "faster_over_kvfs" in b}
     for b in data["benchmarks"]:
         if b.get("aggregate_name") == "median":
             out[b["run_name"]] = dict(b, cv=cvs.get(b["run_name"], 0.0))
@@ -113,15 +116,22 @@ for path, what in (("static", "kvfs::sendto on descriptor<sockfs<udp>>"), ("tabl
         callgrind[f"udp_{path}"], "-", True, "{:.1f}")
 
 
-def faster_row(what, group, kvfs_name, others):
-    """kvfs's throughput over the fastest of `others` measured in the same run."""
-    fastest = min(others, key=lambda name: t(group, name))
-    ratio_row(f"{what}: kvfs::copy / the faster of {' and '.join(others)} (here {fastest})", group, fastest,
-              kvfs_name, ">=", 0.95)
+def faster_row(what, group, in_turn, kernel):
+    """kvfs::copy's throughput over the faster of the loop and the kernel's
+    mechanism, all three timed in turn in one benchmark (its counters)."""
+    b = group[in_turn]
+    fastest = kernel if b["kernel_s"] <= b["loop_s"] else "the read/write loop"
+    r = b["faster_over_kvfs"]
+    cv = group["_cv_counters"].get(in_turn, 0.0)
+    verdict = "met" if r >= 0.95 else "**missed**"
+    if verdict != "met" and abs(r / 0.95 - 1) <= cv:
+        verdict += " (within the spread)"
+    rows.append((f"{what}: kvfs::copy / the faster of {kernel} and a read/write loop, timed in turn (here {fastest})",
+                 f"{r:.3f}x ± {cv * 100:.0f}%", ">= 0.95x", verdict))
 
 
-faster_row("file → TCP copy throughput", io, "copy_kvfs", ["copy_sendfile", "copy_read_write"])
-faster_row("file → file copy throughput", io, "copy_file_kvfs", ["copy_file_range_raw", "copy_file_read_write"])
+faster_row("file → TCP copy throughput", io, "copy_in_turn", "sendfile")
+faster_row("file → file copy throughput", io, "copy_file_in_turn", "copy_file_range")
 ratio_row("async 64 B pipe write+read: kvfs::async_stream<descriptor<pipefs>> / Asio stream_descriptor", async_io,
           "async_pipe_static", "async_pipe_asio", "<=", 1.1)
 ratio_row("async 64 B pipe write+read: kvfs::async_stream<kvfs::fd> / Asio stream_descriptor", async_io,

@@ -140,15 +140,7 @@ class fd_table {
     if (owner_.begin_light()) [[likely]] {
       any_file* file = lookup_light(fd);
       owner_.found();
-      long result;
-      try {  // not an RAII guard: that would be an object stored on every call
-        result = use(file);
-      } catch (...) {
-        owner_.end_light();
-        throw;
-      }
-      owner_.end_light();
-      return result;
+      return owner_.light_call(use, file);
     }
     return with_counted(fd, use);
   }

@@ -74,6 +74,22 @@ class table_owner {
   /// The lookup is done: the owner holds its file, uncounted, until end_light().
   void found() const noexcept { state_.store(holding, std::memory_order_release); }
 
+  /// `use(file)` as the owner's light call, ended (end_light()) when it
+  /// returns or throws. Not an RAII guard: that would be an object stored
+  /// on every call, for the exception's sake.
+  template <class Use>
+  [[gnu::always_inline]] long light_call(Use& use, any_file* file) const {
+    long result;
+    try {
+      result = use(file);
+    } catch (...) {
+      end_light();
+      throw;
+    }
+    end_light();
+    return result;
+  }
+
   /// The owner's light call is over; references deferred meanwhile go now.
   void end_light() const noexcept {
     state_.store(idle, std::memory_order_release);
