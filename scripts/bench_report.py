@@ -92,6 +92,8 @@ ratio_row("64-byte in-memory write: descriptor<ramfs> / virtual interface", disp
           "memfile_virtual", "<", 1)
 ratio_row("64-byte in-memory write: descriptor<ramfs> / the same append under a spinlock", dispatch,
           "memfile_static", "memfile_locked")
+ratio_row("64-byte in-memory write: descriptor<ramfs> / the same append stamping mtime from the coarse clock",
+          dispatch, "memfile_static", "memfile_stamped")
 ratio_row("64-byte in-memory write: table / hand-written append", dispatch, "memfile_table", "memfile_raw")
 # Throughput: the raw time over kvfs's time.
 for size in (64, 65536):
