@@ -36,6 +36,7 @@ inline constexpr short DEFAULT_POLLMASK = POLLIN | POLLOUT | POLLRDNORM | POLLWR
 inline constexpr int SEEK_MAX = 4;
 
 inline std::size_t iov_length(std::span<const ::iovec> iov) noexcept {
+  if (iov.size() == 1) return iov[0].iov_len;  // write(2) through ->write_iter
   return std::accumulate(iov.begin(), iov.end(), std::size_t{0},
                          [](std::size_t total, const ::iovec& segment) { return total + segment.iov_len; });
 }

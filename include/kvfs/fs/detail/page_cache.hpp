@@ -46,6 +46,11 @@ class page_cache {
   /// Copies the segments in at `pos`, growing the file: the bytes copied.
   /// The caller has checked that pos + total does not overflow.
   std::size_t write(std::uint64_t pos, std::span<const ::iovec> iov) {
+    if (iov.size() == 1) [[likely]] {  // write(2), pwrite(2): no segment loop
+      copy_in(pos, static_cast<const std::byte*>(iov[0].iov_base), iov[0].iov_len);
+      i_size_ = std::max(i_size_, pos + iov[0].iov_len);
+      return iov[0].iov_len;
+    }
     std::size_t done = 0;
     for (const ::iovec& segment : iov) {
       copy_in(pos, static_cast<const std::byte*>(segment.iov_base), segment.iov_len);
