@@ -79,7 +79,9 @@ concept host_descriptor = any_descriptor<D> && requires(D& d) {
 // The generic functions. Each has an overload that reports through a
 // std::error_code and one that throws std::system_error, as Asio's and
 // std::filesystem's do. Calling one the descriptor cannot do is a compile
-// error naming the missing capability and the kernel's errno for it.
+// error naming the missing capability and the kernel's errno for it. A
+// call a signal interrupts answers as Linux does: EINTR when the handler
+// was installed without SA_RESTART (docs/design.md, "Signals").
 
 /// read(2): at most `buf.size()` bytes; 0 at end of file.
 template <any_descriptor D>
