@@ -165,7 +165,8 @@ void read_write_to(kvfs::descriptor<kvfs::posixfs>& in, int out) {
   static std::vector<char> buf(65536);
   ::lseek(in.native_handle(), 0, SEEK_SET);
   for (ssize_t n; (n = ::read(in.native_handle(), buf.data(), buf.size())) > 0;) {
-    for (ssize_t put = 0; put < n;) put += ::send(out, buf.data() + put, static_cast<std::size_t>(n - put), MSG_NOSIGNAL);
+    for (ssize_t put = 0; put < n;)
+      put += ::send(out, buf.data() + put, static_cast<std::size_t>(n - put), MSG_NOSIGNAL);
   }
 }
 void sendfile_to(kvfs::descriptor<kvfs::posixfs>& in, int out) {

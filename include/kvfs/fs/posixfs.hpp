@@ -150,8 +150,8 @@ struct posix_stream_operations {
 
  private:
   template <class File, class Write>
-  [[gnu::cold, gnu::noinline]] static ssize_t traced_or_guarded_write(File& file, std::string_view step, std::size_t requested,
-                                                           Write write) noexcept {
+  [[gnu::cold, gnu::noinline]] static ssize_t traced_or_guarded_write(File& file, std::string_view step,
+                                                                      std::size_t requested, Write write) noexcept {
     file.trace.step(step);
     const int fd = file.private_data.fd;
     if (!file.private_data.may_raise_sigpipe) return detail::host_result(write(fd));
@@ -189,7 +189,8 @@ struct posixfs_file_operations : posix_stream_operations {
   /// The host's getdents64(2) on the host directory.
   static ssize_t iterate_shared(auto& file, std::span<std::byte> buf) noexcept {
     file.trace.step("getdents64(2)");
-    return detail::host_result(static_cast<ssize_t>(::syscall(SYS_getdents64, file.private_data.fd, buf.data(), buf.size())));
+    return detail::host_result(
+        static_cast<ssize_t>(::syscall(SYS_getdents64, file.private_data.fd, buf.data(), buf.size())));
   }
 
   /// fsync(2) of the host descriptor.

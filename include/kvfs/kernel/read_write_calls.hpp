@@ -113,9 +113,8 @@ class read_write_calls {
     if (from < 0 || to < 0) return -ENOSYS;
     in.trace.step("host sendfile(2)");
     ::off_t pos = offset != nullptr ? *offset : 0;
-    const long moved = detail::without_sigpipe(count, [&] {
-      return detail::host_result(::sendfile(to, from, offset != nullptr ? &pos : nullptr, count));
-    });
+    const long moved = detail::without_sigpipe(
+        count, [&] { return detail::host_result(::sendfile(to, from, offset != nullptr ? &pos : nullptr, count)); });
     if (offset != nullptr) *offset = pos;
     return moved;
   }
