@@ -102,7 +102,7 @@ struct posix_stream_operations {
     const int host = ::fcntl(file.private_data.fd, F_GETFL);
     if (host < 0) return -errno;
     constexpr int mirrored = O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME;
-    return ::fcntl(file.private_data.fd, F_SETFL, (host & ~mirrored) | (flags & mirrored)) < 0 ? -errno : 0;
+    return detail::host_result(::fcntl(file.private_data.fd, F_SETFL, (host & ~mirrored) | (flags & mirrored)));
   }
 
   /// fasync_helper() for what has a wait queue (pipe_fasync, sock_fasync,
@@ -115,7 +115,7 @@ struct posix_stream_operations {
 
   /// fstat(2) of the host descriptor.
   static int getattr(auto& file, struct ::stat& st) noexcept {
-    return ::fstat(file.private_data.fd, &st) < 0 ? -errno : 0;
+    return detail::host_result(::fstat(file.private_data.fd, &st));
   }
 
   /// ATTR_FILE: the host file itself (ftruncate, fchmod, futimens).
@@ -182,8 +182,7 @@ struct posixfs_file_operations : posix_stream_operations {
   /// lseek(2) of the host descriptor: the host keeps the position.
   static loff_t llseek(auto& file, loff_t offset, int whence) noexcept {
     file.trace.step("lseek(2)");
-    const off_t result = ::lseek(file.private_data.fd, offset, whence);
-    return result < 0 ? -errno : result;
+    return detail::host_result(::lseek(file.private_data.fd, offset, whence));
   }
 
   /// The host's getdents64(2) on the host directory.
@@ -322,7 +321,7 @@ class posixfs::super_block final : public kvfs::super_block {
   }
 
   int mkdir(std::string_view path, mode_t mode) override {
-    return ::mkdir(host_path(path).c_str(), mode) < 0 ? -errno : 0;
+    return detail::host_result(::mkdir(host_path(path).c_str(), mode));
   }
 
   int lookup_dir(std::string_view path) override {
@@ -354,8 +353,8 @@ class posixfs::super_block final : public kvfs::super_block {
   // host mounts).
   int statfs(vfs_inode& dentry, struct ::statfs& buf) override {
     auto* node = dynamic_cast<policy_inode<posixfs>*>(&dentry);
-    if (node == nullptr) return ::statfs(root_.c_str(), &buf) < 0 ? -errno : 0;
-    return ::fstatfs(node->node().fd(), &buf) < 0 ? -errno : 0;
+    if (node == nullptr) return detail::host_result(::statfs(root_.c_str(), &buf));
+    return detail::host_result(::fstatfs(node->node().fd(), &buf));
   }
 
  private:

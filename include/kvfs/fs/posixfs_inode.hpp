@@ -17,6 +17,7 @@
 // still the directory kvfs holds.
 #pragma once
 
+#include <kvfs/detail/syscall.hpp>
 #include <kvfs/inode.hpp>
 
 #include <fcntl.h>
@@ -57,7 +58,7 @@ inline int host_setattr(int fd, int path_fd, const iattr& attr) noexcept {
     if ((fd >= 0 ? ::fchmod(fd, attr.ia_mode) : ::chmod(inode.c_str(), attr.ia_mode)) < 0) return -errno;
   }
   if ((attr.ia_valid & ATTR_SIZE) != 0) {
-    return (fd >= 0 ? ::ftruncate(fd, attr.ia_size) : ::truncate(inode.c_str(), attr.ia_size)) < 0 ? -errno : 0;
+    return host_result(fd >= 0 ? ::ftruncate(fd, attr.ia_size) : ::truncate(inode.c_str(), attr.ia_size));
   }
   if ((attr.ia_valid & (ATTR_ATIME | ATTR_MTIME)) == 0) return 0;
   auto host_time = [&](unsigned given, unsigned set, const ::timespec& value) {
@@ -67,7 +68,7 @@ inline int host_setattr(int fd, int path_fd, const iattr& attr) noexcept {
   const ::timespec times[2] = {host_time(ATTR_ATIME, ATTR_ATIME_SET, attr.ia_atime),
                                host_time(ATTR_MTIME, ATTR_MTIME_SET, attr.ia_mtime)};
   const int r = fd >= 0 ? ::futimens(fd, times) : ::utimensat(path_fd, "", times, AT_EMPTY_PATH);
-  return r < 0 ? -errno : 0;
+  return host_result(r);
 }
 }  // namespace detail
 
@@ -117,31 +118,31 @@ struct posixfs_inode_operations {
   }
   /// ->mkdir: mkdirat(2) in the host directory.
   static int mkdir(posix_node& dir, std::string_view name, mode_t mode) {
-    return result(::mkdirat(dir.fd(), std::string(name).c_str(), mode));
+    return detail::host_result(::mkdirat(dir.fd(), std::string(name).c_str(), mode));
   }
   /// ->rmdir: unlinkat(AT_REMOVEDIR) in the host directory.
   static int rmdir(posix_node& dir, std::string_view name) {
-    return result(::unlinkat(dir.fd(), std::string(name).c_str(), AT_REMOVEDIR));
+    return detail::host_result(::unlinkat(dir.fd(), std::string(name).c_str(), AT_REMOVEDIR));
   }
   /// ->unlink: unlinkat(2) in the host directory.
   static int unlink(posix_node& dir, std::string_view name) {
-    return result(::unlinkat(dir.fd(), std::string(name).c_str(), 0));
+    return detail::host_result(::unlinkat(dir.fd(), std::string(name).c_str(), 0));
   }
   /// ->rename: renameat2(2) between the host directories.
   static int rename(posix_node& old_dir, std::string_view old_name, posix_node& new_dir, std::string_view new_name,
                     unsigned flags) {
-    return result(static_cast<int>(::syscall(SYS_renameat2, old_dir.fd(), std::string(old_name).c_str(), new_dir.fd(),
-                                             std::string(new_name).c_str(), flags)));
+    return detail::host_result(static_cast<int>(::syscall(SYS_renameat2, old_dir.fd(), std::string(old_name).c_str(),
+                                                          new_dir.fd(), std::string(new_name).c_str(), flags)));
   }
   /// linkat() of the inode itself, named by its magic link (AT_EMPTY_PATH
   /// would need CAP_DAC_READ_SEARCH).
   static int link(posix_node& old, posix_node& dir, std::string_view name) {
-    return result(::linkat(AT_FDCWD, detail::proc_fd_path(old.fd()).c_str(), dir.fd(), std::string(name).c_str(),
-                           AT_SYMLINK_FOLLOW));
+    return detail::host_result(::linkat(AT_FDCWD, detail::proc_fd_path(old.fd()).c_str(), dir.fd(),
+                                        std::string(name).c_str(), AT_SYMLINK_FOLLOW));
   }
   /// ->symlink: symlinkat(2) in the host directory.
   static int symlink(posix_node& dir, std::string_view name, std::string_view target) {
-    return result(::symlinkat(std::string(target).c_str(), dir.fd(), std::string(name).c_str()));
+    return detail::host_result(::symlinkat(std::string(target).c_str(), dir.fd(), std::string(name).c_str()));
   }
   /// ->get_link: readlinkat(fd, "").
   static int get_link(posix_node& node, std::string& out) {
@@ -154,10 +155,7 @@ struct posixfs_inode_operations {
   /// ->setattr: the host call for each attribute.
   static int setattr(posix_node& node, const iattr& attr) { return detail::host_setattr(-1, node.fd(), attr); }
   /// ->getattr: fstat(2) of the O_PATH descriptor.
-  static int getattr(posix_node& node, struct ::stat& st) { return result(::fstat(node.fd(), &st)); }
-
- private:
-  static int result(int r) noexcept { return r < 0 ? -errno : 0; }
+  static int getattr(posix_node& node, struct ::stat& st) { return detail::host_result(::fstat(node.fd(), &st)); }
 };
 
 }  // namespace kvfs

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <kvfs/any_file.hpp>
+#include <kvfs/detail/syscall.hpp>
 #include <kvfs/detail/vfs.hpp>
 #include <kvfs/iattr.hpp>
 #include <kvfs/inode.hpp>
@@ -133,7 +134,7 @@ class attr_calls {
     if (file->f_mnt && file->f_dentry) return vfs_statfs(*file->f_mnt, *file->f_dentry, buf);
     const int host = detail::vfs_host_fd(*file, *file->f_op);
     if (host < 0) return -ENOSYS;  // no s_op->statfs
-    return ::fstatfs(host, &buf) < 0 ? -errno : 0;
+    return detail::host_result(::fstatfs(host, &buf));
   }
 
  private:

@@ -146,10 +146,11 @@ class socket_calls {
   /// getpeername(2): the protocol's ->getname(peer), the host socket's peer
   /// (ENOTCONN when it has none).
   long getpeername(int fd, ::sockaddr* addr, socklen_t* len) {
-    return detail::with_socket(self().files(), fd, detail::traced_as<"getpeername", "__sys_getpeername", "sockfd_lookup_light">,
-                               [&](socket_file& file) -> long {
-                                 return ::getpeername(file.private_data.native_handle(), addr, len) < 0 ? -errno : 0;
-                               });
+    return detail::with_socket(
+        self().files(), fd, detail::traced_as<"getpeername", "__sys_getpeername", "sockfd_lookup_light">,
+        [&](socket_file& file) -> long {
+          return detail::host_result(::getpeername(file.private_data.native_handle(), addr, len));
+        });
   }
   /// getsockname(2): the protocol's ->getname.
   long getsockname(int fd, ::sockaddr* addr, socklen_t* len) {

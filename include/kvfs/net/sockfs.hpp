@@ -118,7 +118,7 @@ struct socket_file_ops {
 
   /// The socket inode: fstat(2) of the host socket (S_IFSOCK).
   static int getattr(auto& file, struct ::stat& st) noexcept {
-    return ::fstat(file.private_data.native_handle(), &st) < 0 ? -errno : 0;
+    return detail::host_result(::fstat(file.private_data.native_handle(), &st));
   }
 
   /// sock_close() → __sock_release() → the protocol's ->release.
@@ -197,14 +197,14 @@ struct sockfs : detail::sock_erasure<Proto> {
   template <class File>
   static int setsockopt(File& file, int level, int name, const void* value, socklen_t len) {
     file.trace.step("sock_setsockopt");
-    return ::setsockopt(sock_from_file(file).native_handle(), level, name, value, len) < 0 ? -errno : 0;
+    return detail::host_result(::setsockopt(sock_from_file(file).native_handle(), level, name, value, len));
   }
 
   /// getsockopt(2) on a socket file: sock_getsockopt() of the host socket.
   template <class File>
   static int getsockopt(File& file, int level, int name, void* value, socklen_t* len) {
     file.trace.step("sock_getsockopt");
-    return ::getsockopt(sock_from_file(file).native_handle(), level, name, value, len) < 0 ? -errno : 0;
+    return detail::host_result(::getsockopt(sock_from_file(file).native_handle(), level, name, value, len));
   }
 
   /// sendto(2) on a socket file (__sys_sendto()): the address (EINVAL if

@@ -46,18 +46,10 @@ class page_cache {
   /// Copies the segments in at `pos`, growing the file: the bytes copied.
   /// The caller has checked that pos + total does not overflow.
   std::size_t write(std::uint64_t pos, std::span<const ::iovec> iov) {
-    if (iov.size() == 1) [[likely]] {  // write(2), pwrite(2): no segment loop
-      copy_in(pos, static_cast<const std::byte*>(iov[0].iov_base), iov[0].iov_len);
-      i_size_ = std::max(i_size_, pos + iov[0].iov_len);
-      return iov[0].iov_len;
-    }
+    if (iov.size() == 1) [[likely]]  // write(2), pwrite(2): no loop, and the whole write inlines
+      return write_segment(pos, iov[0]);
     std::size_t done = 0;
-    for (const ::iovec& segment : iov) {
-      copy_in(pos, static_cast<const std::byte*>(segment.iov_base), segment.iov_len);
-      pos += segment.iov_len;
-      done += segment.iov_len;
-    }
-    i_size_ = std::max(i_size_, pos);
+    for (const ::iovec& segment : iov) done += write_segment(pos + done, segment);
     return done;
   }
 
@@ -108,6 +100,12 @@ class page_cache {
       pos += chunk;
       n -= chunk;
     }
+  }
+
+  [[gnu::always_inline]] std::size_t write_segment(std::uint64_t pos, const ::iovec& segment) {
+    copy_in(pos, static_cast<const std::byte*>(segment.iov_base), segment.iov_len);
+    i_size_ = std::max(i_size_, pos + segment.iov_len);
+    return segment.iov_len;
   }
 
   void copy_in(std::uint64_t pos, const std::byte* from, std::size_t n) {

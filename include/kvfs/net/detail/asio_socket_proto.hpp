@@ -76,7 +76,7 @@ struct asio_socket_proto {
   }
 
   /// ->shutdown
-  static int shutdown(sock_type& sk, int how) noexcept { return ::shutdown(native_handle(sk), how) < 0 ? -errno : 0; }
+  static int shutdown(sock_type& sk, int how) noexcept { return host_result(::shutdown(native_handle(sk), how)); }
 
   /// ->release: Asio closes the socket (and cancels its waits).
   static int release(sock_type& sk) {
@@ -96,20 +96,18 @@ struct asio_socket_proto {
 
   /// ->bind
   static int bind(sock_type& sk, const ::sockaddr* addr, socklen_t len) noexcept {
-    return ::bind(native_handle(sk), addr, len) < 0 ? -errno : 0;
+    return host_result(::bind(native_handle(sk), addr, len));
   }
 
   /// ->connect (not restarted after a signal: the kernel goes on connecting
   /// and a second call would answer EALREADY). On a datagram socket it sets
   /// the peer, and AF_UNSPEC dissolves it.
   static int connect(sock_type& sk, const ::sockaddr* addr, socklen_t len) noexcept {
-    return ::connect(native_handle(sk), addr, len) < 0 ? -errno : 0;
+    return host_result(::connect(native_handle(sk), addr, len));
   }
 
   /// ->listen (EOPNOTSUPP on a datagram socket, as sock_no_listen).
-  static int listen(sock_type& sk, int backlog) noexcept {
-    return ::listen(native_handle(sk), backlog) < 0 ? -errno : 0;
-  }
+  static int listen(sock_type& sk, int backlog) noexcept { return host_result(::listen(native_handle(sk), backlog)); }
 
   /// ->accept: the next connection, adopted by a socket of the listener's executor.
   static int accept(sock_type& sk, int flags, sock_type& accepted) {
@@ -128,7 +126,7 @@ struct asio_socket_proto {
 
   /// ->getname (getsockname)
   static int getname(const sock_type& sk, ::sockaddr* addr, socklen_t* len) noexcept {
-    return ::getsockname(native_handle(sk), addr, len) < 0 ? -errno : 0;
+    return host_result(::getsockname(native_handle(sk), addr, len));
   }
 
  private:
